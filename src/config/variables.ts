@@ -1,0 +1,139 @@
+/**
+ * Every setting flash-coupon reads, as one table: environment variable, default, and how
+ * the raw string is checked. The CLI flag of each is its name in kebab case
+ * (`KAFKA_PARTITIONS` -> `--kafka-partitions`).
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type Parsed = string | number | boolean | string[] | undefined;
+
+export interface Variable {
+  description: string;
+  /** Shown in docs; `undefined` means unset by default. */
+  default: string | undefined;
+  parse: (raw: string) => Parsed;
+}
+
+class Invalid extends Error {}
+export { Invalid as InvalidValue };
+
+function int(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be an integer between ${min} and ${max}`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Invalid(`must be an integer between ${min} and ${max}`);
+    return value;
+  };
+}
+
+function oneOf<T extends string>(...allowed: T[]): (raw: string) => T {
+  return (raw) => {
+    if (!(allowed as string[]).includes(raw)) throw new Invalid(`must be one of ${allowed.join(', ')}`);
+    return raw as T;
+  };
+}
+
+function bool(raw: string): boolean {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
+  throw new Invalid('must be true/false (or 1/0)');
+}
+
+function url(...protocols: string[]): (raw: string) => string {
+  return (raw) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Invalid(`must be a URL (${protocols.map((p) => `${p}//...`).join(' or ')})`);
+    }
+    if (!protocols.includes(parsed.protocol)) throw new Invalid(`must use ${protocols.join(' or ')}`);
+    if (!parsed.hostname) throw new Invalid('must name a host');
+    return raw;
+  };
+}
+
+function mysqlUrl(raw: string): string {
+  url('mysql:')(raw);
+  const database = new URL(raw).pathname.replace(/^\//, '');
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) throw new Invalid('must name a database of letters, digits and _ (mysql://user@host:3306/name)');
+  return raw;
+}
+
+function brokers(raw: string): string[] {
+  const list = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (list.length === 0) throw new Invalid('must list at least one host:port');
+  for (const entry of list) {
+    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(entry)) throw new Invalid(`has "${entry}", expected host:port`);
+  }
+  return list;
+}
+
+function topicName(raw: string): string {
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(raw)) throw new Invalid('must be 1-200 characters of A-Z a-z 0-9 . _ -');
+  return raw;
+}
+
+function optionalTopic(raw: string): string | undefined {
+  return raw === '' ? undefined : topicName(raw);
+}
+
+function text(min: number, max: number): (raw: string) => string {
+  return (raw) => {
+    if (raw.length < min || raw.length > max) throw new Invalid(`must be ${min}-${max} characters`);
+    return raw;
+  };
+}
+
+function optionalToken(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (raw.length < 16 || raw.length > 256 || /\s/.test(raw)) throw new Invalid('must be 16-256 characters without spaces');
+  return raw;
+}
+
+function optionalInt(min: number, max: number): (raw: string) => number | undefined {
+  const check = int(min, max);
+  return (raw) => (raw === '' ? undefined : check(raw));
+}
+
+export const VARIABLES = {
+  ROLE: { description: 'Which parts run: all, api (front door) or consumer (batch writers)', default: 'all', parse: oneOf('all', 'api', 'consumer') },
+  HOST: { description: 'Address the HTTP front door binds', default: '0.0.0.0', parse: text(1, 255) },
+  PORT: { description: 'HTTP port', default: '8080', parse: int(0, 65535) },
+  BODY_LIMIT_BYTES: { description: 'Largest request body accepted (413 above)', default: '16384', parse: int(64, 1048576) },
+  ADMIN_TOKEN: { description: 'Bearer token for admin routes; generated and logged once when unset', default: undefined, parse: optionalToken },
+  REDIS_URL: { description: 'Redis holding the admission gate', default: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:') },
+  REDIS_AUTO_PIPELINING: { description: 'Batch gate calls per event-loop tick (throughput for some p99)', default: 'true', parse: bool },
+  REDIS_COMMAND_TIMEOUT_MS: { description: 'A Redis call slower than this fails (503), never hangs', default: '1000', parse: int(10, 60000) },
+  MYSQL_URL: { description: 'MySQL/MariaDB database (created if missing)', default: 'mysql://root@127.0.0.1:3306/flash_coupon', parse: mysqlUrl },
+  MYSQL_POOL_SIZE: { description: 'Connections per pool (the API and each worker thread have one)', default: '4', parse: int(1, 100) },
+  QUEUE: { description: 'Queue between gate and writers: kafka, or redis (reliable list)', default: 'kafka', parse: oneOf('kafka', 'redis') },
+  KAFKA_BROKERS: { description: 'Comma-separated host:port list; when unset a local broker is managed', default: '127.0.0.1:9092', parse: brokers },
+  KAFKA_CLIENT_ID: { description: 'Kafka client id', default: 'flash-coupon', parse: text(1, 200) },
+  KAFKA_TOPIC: { description: 'Topic of admitted issue requests', default: 'coupon-issue-requests', parse: topicName },
+  KAFKA_DLQ_TOPIC: { description: 'Dead-letter topic (defaults to <topic>.dlq)', default: undefined, parse: optionalTopic },
+  KAFKA_ISSUED_TOPIC: { description: 'Optional topic with one event per stored coupon (empty: off)', default: undefined, parse: optionalTopic },
+  KAFKA_PARTITIONS: { description: 'Partitions of the request topic when it is created', default: '3', parse: int(1, 1000) },
+  KAFKA_PARTITION_KEY: { description: 'Message key: couponId (order per coupon) or userId (spread one hot coupon)', default: 'couponId', parse: oneOf('couponId', 'userId') },
+  KAFKA_GROUP_ID: { description: 'Consumer group of the batch writers', default: 'flash-coupon-writers', parse: text(1, 200) },
+  PRODUCER_LINGER_MS: { description: 'How long admitted requests are collected before one sendBatch', default: '1', parse: int(0, 1000) },
+  PRODUCER_BATCH_MAX: { description: 'Messages that close a producer batch early', default: '1000', parse: int(1, 100000) },
+  CONSUMER_MAX_WAIT_MS: { description: 'Broker long-poll wait per fetch (kafkajs default 5000 is Phase 2 latency)', default: '20', parse: int(0, 10000) },
+  CONSUMER_MAX_BYTES_PER_PARTITION: { description: 'Fetch size per partition', default: '1048576', parse: int(1024, 104857600) },
+  WORKER_THREADS: { description: 'Batch writer threads (defaults to the partition count)', default: undefined, parse: optionalInt(1, 64) },
+  WRITER_CHUNK_ROWS: { description: 'Rows per multi-row INSERT IGNORE statement', default: '500', parse: int(1, 10000) },
+  WRITER_RETRY_ATTEMPTS: { description: 'Tries of a failing batch before its messages go to the DLQ', default: '5', parse: int(1, 100) },
+  WRITER_RETRY_BASE_MS: { description: 'First backoff between tries, doubled each time', default: '200', parse: int(1, 60000) },
+  REDIS_QUEUE_BATCH: { description: 'Items a Redis-list consumer takes at once (QUEUE=redis)', default: '1000', parse: int(1, 100000) },
+  LOG_LEVEL: { description: 'pino level', default: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  LOG_PRETTY: { description: 'Human-readable logs instead of JSON', default: 'false', parse: bool },
+  STACK_DIR: { description: 'Where `npm run stack` keeps broker data and pids', default: '.stack', parse: text(1, 4096) },
+  STACK_CACHE_DIR: { description: 'Where downloaded Kafka jars are cached (outside the repository)', default: join(homedir(), '.cache', 'flash-coupon'), parse: text(1, 4096) },
+} as const satisfies Record<string, Variable>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+export function flagOf(name: string): string {
+  return `--${name.toLowerCase().replaceAll('_', '-')}`;
+}
