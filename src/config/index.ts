@@ -66,7 +66,7 @@ function collectRaw(source: ConfigSource): Map<VariableName, string> {
     const flag = eq === -1 ? arg : arg.slice(0, eq);
     const name = FLAG_TO_NAME.get(flag);
     if (name === undefined) throw new AppError('CONFIG_INVALID', `Invalid configuration: unknown option ${flag}`);
-    let value: string | undefined = eq === -1 ? argv[i + 1] : arg.slice(eq + 1);
+    const value: string | undefined = eq === -1 ? argv[i + 1] : arg.slice(eq + 1);
     if (eq === -1) i++;
     if (value === undefined) throw new AppError('CONFIG_INVALID', `Invalid configuration: ${flag} needs a value`);
     raw.set(name, value);
