@@ -48,15 +48,44 @@ export async function ensureJars(config: Config, say: (line: string) => void): P
   return libs;
 }
 
-function writeProperties(dataDir: string, propsPath: string): void {
+export interface BrokerPorts {
+  port: number;
+  controllerPort: number;
+}
+
+function writeProperties(dataDir: string, propsPath: string, ports: BrokerPorts): void {
   const template = readFileSync(join(PACKAGE_ROOT, 'scripts', 'kafka', 'server.properties'), 'utf8');
-  writeFileSync(propsPath, `${template}\nlog.dirs=${dataDir}\n`);
+  const local = [
+    `log.dirs=${dataDir}`,
+    `controller.quorum.voters=1@${HOST}:${ports.controllerPort}`,
+    `listeners=PLAINTEXT://${HOST}:${ports.port},CONTROLLER://${HOST}:${ports.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${ports.port}`,
+  ];
+  writeFileSync(propsPath, `${template}\n${local.join('\n')}\n`);
 }
 
 async function formatStorage(java: string, libs: string, propsPath: string): Promise<void> {
   // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
   const clusterId = randomBytes(16).toString('base64url');
   await run(java, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsPath, '--ignore-formatted']);
+}
+
+/** Formats (first time) and starts a broker whose data lives in `home`; returns its pid. */
+export async function startBroker(config: Config, home: string, ports: BrokerPorts, say: (line: string) => void): Promise<number> {
+  const java = findBinary(['java']);
+  if (java === undefined) throw new Error('Kafka needs a Java 17+ runtime: install openjdk-17-jre-headless, or set KAFKA_BROKERS to an existing cluster');
+  const libs = await ensureJars(config, say);
+  const dataDir = join(home, 'data');
+  const propsPath = join(home, 'server.properties');
+  mkdirSync(dataDir, { recursive: true });
+  writeProperties(dataDir, propsPath, ports);
+  if (!existsSync(join(dataDir, 'meta.properties'))) await formatStorage(java, libs, propsPath);
+  return startDetached(java, [
+    '-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
+    `-Dkafka.logs.dir=${join(home, 'logs')}`,
+    `-Dlog4j.configuration=file:${join(PACKAGE_ROOT, 'scripts', 'kafka', 'log4j.properties')}`,
+    '-cp', `${libs}/*`, 'kafka.Kafka', propsPath,
+  ], join(home, 'broker.log'));
 }
 
 export async function kafkaReady(config: Config): Promise<boolean> {
@@ -87,21 +116,8 @@ export async function upKafka(config: Config, pids: PidFiles, stackDir: string, 
     return `kafka: running (pid ${ours})`;
   }
   if (await portAnswers(HOST, PORT)) throw new Error(`something that is not Kafka answers on ${HOST}:${PORT}`);
-  const java = findBinary(['java']);
-  if (java === undefined) throw new Error('Kafka needs a Java 17+ runtime: install openjdk-17-jre-headless, or set KAFKA_BROKERS to an existing cluster');
-  const libs = await ensureJars(config, say);
   const home = join(stackDir, 'kafka');
-  const dataDir = join(home, 'data');
-  const propsPath = join(home, 'server.properties');
-  mkdirSync(dataDir, { recursive: true });
-  writeProperties(dataDir, propsPath);
-  if (!existsSync(join(dataDir, 'meta.properties'))) await formatStorage(java, libs, propsPath);
-  const pid = startDetached(java, [
-    '-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
-    `-Dkafka.logs.dir=${join(home, 'logs')}`,
-    `-Dlog4j.configuration=file:${join(PACKAGE_ROOT, 'scripts', 'kafka', 'log4j.properties')}`,
-    '-cp', `${libs}/*`, 'kafka.Kafka', propsPath,
-  ], join(home, 'broker.log'));
+  const pid = await startBroker(config, home, { port: PORT, controllerPort: PORT + 1 }, say);
   pids.write('kafka', pid);
   say(`kafka: starting (pid ${pid}), log in ${join(home, 'broker.log')}`);
   const started = Date.now();

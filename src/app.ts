@@ -1,0 +1,133 @@
+/**
+ * Composes the service for its role: `api` (front door, gate, producer), `consumer`
+ * (batch writers) or `all`. Start-up waits briefly for each dependency; shutdown stops
+ * accepting, flushes the producer, finishes in-flight batches and closes every client.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config/index.js';
+import { Admission } from './gate/admission.js';
+import { Gate } from './gate/gate.js';
+import { redisQueueKeys } from './gate/keys.js';
+import { createRedis } from './gate/redis-client.js';
+import { readinessProbe, type DependencyCheck } from './health/readiness.js';
+import { adminGuard } from './http/auth.js';
+import { couponRoutes } from './http/routes/coupons.js';
+import { healthRoutes } from './http/routes/health.js';
+import { issueRoutes, type IssueReader } from './http/routes/issue.js';
+import type { Route } from './http/router.js';
+import { startHttpServer } from './http/server.js';
+import type { Logger } from './logger.js';
+import { createKafka, ensureTopics } from './queue/kafka-client.js';
+import { alreadyQueued, KafkaIssueQueue, type IssueQueue } from './queue/producer.js';
+import { findCoupon, loadHolders } from './store/coupons.js';
+import { findIssue, listUserCoupons } from './store/issues.js';
+import { migrate } from './store/migrations.js';
+import { createPool, ensureDatabase, type Pool } from './store/mysql.js';
+
+export interface RunningService {
+  readonly port: number;
+  readonly adminToken: string | undefined;
+  stop(): Promise<void>;
+}
+
+const STARTUP_WAIT_MS = 30000;
+
+async function waitForDependency(name: string, attempt: () => Promise<unknown>, log: Logger): Promise<void> {
+  const deadline = Date.now() + STARTUP_WAIT_MS;
+  for (let tries = 1; ; tries++) {
+    try {
+      await attempt();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`${name} unreachable: ${(err as Error).message}`);
+      if (tries === 1) log.warn({ dependency: name, err: (err as Error).message }, 'waiting for dependency');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+function issueReader(pool: Pool): IssueReader {
+  return {
+    findIssue: (couponId, userId) => findIssue(pool, couponId, userId),
+    listUserCoupons: (userId) => listUserCoupons(pool, userId),
+    couponExists: async (couponId) => (await findCoupon(pool, couponId)) !== undefined,
+  };
+}
+
+export async function startService(config: Config, log: Logger): Promise<RunningService> {
+  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  const checks: DependencyCheck[] = [];
+  const routes: Route[] = [];
+  let adminToken: string | undefined;
+  try {
+    await waitForDependency('mysql', () => ensureDatabase(config.mysql), log);
+    const pool = createPool(config.mysql);
+    closers.push({ name: 'mysql', close: () => pool.end() });
+    await migrate(pool);
+    checks.push({ name: 'mysql', check: () => pool.query('SELECT 1') });
+
+    if (config.queue === 'kafka') {
+      const admin = createKafka(config.kafka, log, '-admin').admin({ retry: { retries: 0 } });
+      await waitForDependency('kafka', () => admin.connect(), log);
+      closers.push({ name: 'kafka-admin', close: () => admin.disconnect() });
+      await ensureTopics(admin, config.kafka);
+      checks.push({ name: 'kafka', check: () => admin.listTopics() });
+    }
+
+    let queue: IssueQueue | undefined;
+    if (config.role !== 'consumer') {
+      const redis = createRedis(config.redis, log.child({ module: 'redis' }));
+      await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
+      closers.push({ name: 'redis', close: () => redis.quit() });
+      const queueKey = config.queue === 'redis' ? redisQueueKeys(config.kafka.topic).pending : undefined;
+      const gate = new Gate(redis, { findCoupon: (id) => findCoupon(pool, id), loadHolders: (id) => loadHolders(pool, id) }, queueKey);
+      await gate.load();
+      checks.push({ name: 'redis', check: () => gate.load() });
+      queue = config.queue === 'kafka' ? await KafkaIssueQueue.connect(createKafka(config.kafka, log, '-producer'), config.kafka, log.child({ module: 'producer' })) : alreadyQueued;
+      adminToken = config.adminToken;
+      if (adminToken === undefined) {
+        adminToken = randomBytes(24).toString('base64url');
+        log.warn({ adminToken }, 'ADMIN_TOKEN is not set: generated one for this run');
+      }
+      const admission = new Admission(gate, queue, log.child({ module: 'admission' }));
+      routes.push(...couponRoutes({ pool, gate, checkAdmin: adminGuard(adminToken) }), ...issueRoutes({ admission, gate, reader: issueReader(pool) }));
+    }
+
+    if (config.role !== 'api') {
+      // Loaded only in roles that write, so an api process never starts worker threads.
+      const { startConsumers } = await import('./consumer/index.js');
+      const consumers = await startConsumers(config, log.child({ module: 'consumer' }));
+      closers.push({ name: 'consumers', close: () => consumers.stop() });
+    }
+    if (queue !== undefined) {
+      const openQueue = queue;
+      // Closed first (closers run in reverse): every request already answered 202 is in
+      // the queue before anything else shuts.
+      closers.push({ name: 'producer', close: () => openQueue.close() });
+    }
+
+    const server = await startHttpServer(config.http, [...healthRoutes(readinessProbe(checks)), ...routes], log.child({ module: 'http' }));
+    log.info({ port: server.port, role: config.role, queue: config.queue }, 'flash-coupon is serving');
+    return {
+      port: server.port,
+      adminToken,
+      async stop() {
+        server.stopAccepting();
+        await closeAll(closers, log);
+      },
+    };
+  } catch (err) {
+    await closeAll(closers, log);
+    throw err;
+  }
+}
+
+async function closeAll(closers: { name: string; close: () => Promise<unknown> }[], log: Logger): Promise<void> {
+  for (const { name, close } of closers.reverse()) {
+    try {
+      await close();
+    } catch (err) {
+      log.warn({ part: name, err: (err as Error).message }, 'error while closing');
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The admission gate: one atomic Lua call decides each request. When a coupon's keys are
+ * missing (unknown coupon, or Redis lost its data) the gate is rebuilt from MySQL, the
+ * final truth, before any new admission for that coupon.
+ */
+import type { Redis } from 'ioredis';
+import type { Coupon } from '../store/coupons.js';
+import { GateCode, type GateResult } from './codes.js';
+import { couponKeys } from './keys.js';
+import { defineScripts, type GateScripts } from './scripts.js';
+
+/** Rows per restore-users call: bounded so one call never blocks Redis for long. */
+const RESTORE_CHUNK = 2000;
+
+export interface GateSource {
+  /** The coupon from MySQL, or undefined when it does not exist. */
+  findCoupon(couponId: number): Promise<Coupon | undefined>;
+  /** [userId, ticket] of every stored holder, and the highest ticket stored. */
+  loadHolders(couponId: number): Promise<{ holders: [string, number][]; maxTicket: number }>;
+}
+
+export interface GateCounts {
+  total: number;
+  admitted: number;
+}
+
+function epochMs(date: Date | null): number {
+  return date === null ? 0 : date.getTime();
+}
+
+export class Gate {
+  private readonly scripts: GateScripts;
+  private readonly rebuilding = new Map<number, Promise<boolean>>();
+  /** Unknown coupon ids, remembered briefly so a flood of bad ids does not reach MySQL. */
+  private readonly unknown = new Map<number, number>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly source: GateSource,
+    private readonly queueKey: string | undefined,
+    private readonly unknownTtlMs = 1000,
+  ) {
+    this.scripts = defineScripts(redis);
+  }
+
+  /** Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing. */
+  async load(): Promise<void> {
+    await Promise.all(this.scripts.sources.map((lua) => this.redis.script('LOAD', lua)));
+  }
+
+  async admit(couponId: number, userId: string, now = Date.now()): Promise<GateResult> {
+    const first = await this.callAdmit(couponId, userId, now);
+    if (first.code !== GateCode.MISSING) return first;
+    if (!(await this.rebuild(couponId))) return first;
+    return this.callAdmit(couponId, userId, now);
+  }
+
+  private async callAdmit(couponId: number, userId: string, now: number): Promise<GateResult> {
+    const keys = couponKeys(couponId);
+    const args = this.queueKey === undefined ? [2, keys.meta, keys.users] : [3, keys.meta, keys.users, this.queueKey];
+    const [code, ticket] = (await this.scripts.admit(...args, userId, now, couponId)) as [GateCode, number];
+    return { code, ticket };
+  }
+
+  /** Compensation: undoes an admission whose hand-off failed. */
+  async release(couponId: number, userId: string, ticket: number): Promise<boolean> {
+    const keys = couponKeys(couponId);
+    return (await this.scripts.release(keys.meta, keys.users, userId, ticket)) === 1;
+  }
+
+  /** Opens the gate of a newly created coupon. */
+  async open(coupon: Coupon): Promise<void> {
+    const keys = couponKeys(coupon.couponId);
+    await this.scripts['init-meta'](keys.meta, coupon.totalQuantity, 0, 0, epochMs(coupon.startsAt), epochMs(coupon.expiresAt));
+  }
+
+  /** The user's ticket if the gate admitted them (stored or not yet stored). */
+  async ticketOf(couponId: number, userId: string): Promise<number | undefined> {
+    const ticket = await this.redis.hget(couponKeys(couponId).users, userId);
+    return ticket === null ? undefined : Number(ticket);
+  }
+
+  async counts(couponId: number): Promise<GateCounts | undefined> {
+    const [total, admitted] = await this.redis.hmget(couponKeys(couponId).meta, 'total', 'admitted');
+    if (total === null || admitted === null) return undefined;
+    return { total: Number(total), admitted: Number(admitted) };
+  }
+
+  /**
+   * Rebuilds a coupon's gate from MySQL; returns false when the coupon does not exist.
+   * One rebuild per coupon at a time in this process; across processes the Lua scripts
+   * make concurrent rebuilds harmless (the first to finish wins, none overwrites).
+   */
+  rebuild(couponId: number): Promise<boolean> {
+    const seenUnknownAt = this.unknown.get(couponId);
+    if (seenUnknownAt !== undefined && Date.now() - seenUnknownAt < this.unknownTtlMs) return Promise.resolve(false);
+    let running = this.rebuilding.get(couponId);
+    if (running === undefined) {
+      running = this.doRebuild(couponId).finally(() => this.rebuilding.delete(couponId));
+      this.rebuilding.set(couponId, running);
+    }
+    return running;
+  }
+
+  private async doRebuild(couponId: number): Promise<boolean> {
+    const coupon = await this.source.findCoupon(couponId);
+    if (coupon === undefined) {
+      if (this.unknown.size > 10000) this.unknown.clear();
+      this.unknown.set(couponId, Date.now());
+      return false;
+    }
+    const keys = couponKeys(couponId);
+    const { holders, maxTicket } = await this.source.loadHolders(couponId);
+    for (let i = 0; i < holders.length; i += RESTORE_CHUNK) {
+      const flat = holders.slice(i, i + RESTORE_CHUNK).flat();
+      if ((await this.scripts['restore-users'](keys.meta, keys.users, ...flat)) === -1) return true;
+    }
+    await this.scripts['init-meta'](keys.meta, coupon.totalQuantity, holders.length, maxTicket, epochMs(coupon.startsAt), epochMs(coupon.expiresAt));
+    return true;
+  }
+}

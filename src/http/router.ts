@@ -1,0 +1,63 @@
+/**
+ * Mounts routes on a uWebSockets.js app with the rules that keep it alive: onAborted is
+ * registered before any await, nothing is written after an abort, every error becomes a
+ * JSON reply with a stable code, unknown paths get 404 and known paths 405 for other methods.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { AppError, isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { captureRequest, type RequestContext } from './request.js';
+import { errorReply, send, type Reply } from './respond.js';
+
+export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;
+
+export interface Route {
+  method: 'get' | 'post';
+  pattern: string;
+  handler: Handler;
+}
+
+function toReply(err: unknown, log: Logger): Reply {
+  if (isAppError(err)) return { ...errorReply(err), close: err.code === 'PAYLOAD_TOO_LARGE' };
+  log.error({ err }, 'unexpected error while handling a request');
+  return errorReply(new AppError('INTERNAL', 'internal error'));
+}
+
+function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: number, bodyLimit: number, log: Logger): void {
+  const state = { done: false };
+  res.onAborted(() => {
+    state.done = true;
+  });
+  let ctx: RequestContext;
+  try {
+    ctx = captureRequest(res, req, paramCount, bodyLimit, route.method === 'post');
+  } catch (err) {
+    send(res, state, toReply(err, log));
+    return;
+  }
+  Promise.resolve()
+    .then(() => route.handler(ctx))
+    .then(
+      (reply) => send(res, state, reply),
+      (err: unknown) => send(res, state, toReply(err, log)),
+    );
+}
+
+function fixedReply(reply: Reply): (res: HttpResponse) => void {
+  return (res) => send(res, { done: false }, reply);
+}
+
+export function mountRoutes(app: TemplatedApp, routes: Route[], bodyLimit: number, log: Logger): void {
+  const methodsByPattern = new Map<string, string[]>();
+  for (const route of routes) {
+    const paramCount = route.pattern.split('/').filter((part) => part.startsWith(':')).length;
+    app[route.method](route.pattern, (res, req) => serve(res, req, route, paramCount, bodyLimit, log));
+    methodsByPattern.set(route.pattern, [...(methodsByPattern.get(route.pattern) ?? []), route.method.toUpperCase()]);
+  }
+  for (const [pattern, methods] of methodsByPattern) {
+    const allow = methods.join(', ');
+    const reply = errorReply(new AppError('METHOD_NOT_ALLOWED', `use ${allow} on this path`));
+    app.any(pattern, fixedReply({ ...reply, headers: { Allow: allow } }));
+  }
+  app.any('/*', fixedReply(errorReply(new AppError('NOT_FOUND', 'no such route'))));
+}

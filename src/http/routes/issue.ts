@@ -1,0 +1,59 @@
+/** Asking for a coupon, and where that request stands. */
+import { AppError } from '../../errors.js';
+import type { Admission } from '../../gate/admission.js';
+import type { Gate } from '../../gate/gate.js';
+import { parseJsonObject } from '../request.js';
+import { json } from '../respond.js';
+import type { Handler, Route } from '../router.js';
+import { parseCouponId, parseUserId } from '../validate.js';
+
+export type StoredIssue = { status: 'ISSUED'; issuedAt: Date; ticket: number } | { status: 'REJECTED'; reason: string; ticket: number };
+
+export interface IssueReader {
+  findIssue(couponId: number, userId: string): Promise<StoredIssue | undefined>;
+  listUserCoupons(userId: string): Promise<unknown[]>;
+  couponExists(couponId: number): Promise<boolean>;
+}
+
+export function issueRoutes(deps: { admission: Admission; gate: Gate; reader: IssueReader }): Route[] {
+  const { admission, gate, reader } = deps;
+
+  const issue: Handler = async (ctx) => {
+    const couponId = parseCouponId(ctx.params[0] as string);
+    const body = parseJsonObject(await ctx.body());
+    const userId = parseUserId(body['userId']);
+    const ticket = await admission.request(couponId, userId);
+    return json(202, { status: 'ACCEPTED', couponId, userId, ticket });
+  };
+
+  const status: Handler = async (ctx) => {
+    const couponId = parseCouponId(ctx.params[0] as string);
+    const userId = parseUserId(ctx.params[1]);
+    const stored = await reader.findIssue(couponId, userId);
+    if (stored?.status === 'ISSUED') return json(200, { couponId, userId, status: 'ISSUED', ticket: stored.ticket, issuedAt: stored.issuedAt.toISOString() });
+    if (stored?.status === 'REJECTED') return json(200, { couponId, userId, status: 'REJECTED', ticket: stored.ticket, reason: stored.reason });
+    let ticket: number | undefined;
+    try {
+      ticket = await gate.ticketOf(couponId, userId);
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', 'the admission gate is unavailable, please retry', { cause: err });
+    }
+    if (ticket !== undefined) return json(200, { couponId, userId, status: 'PENDING', ticket });
+    if (!(await reader.couponExists(couponId))) throw new AppError('COUPON_NOT_FOUND', 'no such coupon');
+    throw new AppError('ISSUE_NOT_FOUND', 'this user has no request for this coupon');
+  };
+
+  return [
+    { method: 'post', pattern: '/api/coupons/:couponId/issue', handler: issue },
+    { method: 'post', pattern: '/api/coupons/:couponId/issue/queue', handler: issue },
+    { method: 'get', pattern: '/api/coupons/:couponId/issue/:userId', handler: status },
+    {
+      method: 'get',
+      pattern: '/api/users/:userId/coupons',
+      handler: async (ctx) => {
+        const userId = parseUserId(ctx.params[0]);
+        return json(200, { userId, coupons: await reader.listUserCoupons(userId) });
+      },
+    },
+  ];
+}

@@ -1,0 +1,68 @@
+/**
+ * The hand-off of admitted requests to the queue, behind an interface of our own. In
+ * Kafka mode a request is acknowledged (acks=all, idempotent producer) before its 202 is
+ * sent; in Redis-list mode the admission script already queued it in the same atomic step.
+ */
+import kafkajs, { type Producer } from 'kafkajs';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logger.js';
+import { MicroBatcher } from './batcher.js';
+import type { KafkaClient } from './kafka-client.js';
+import { encodeIssueRequest, type IssueRequest } from './message.js';
+
+export interface IssueQueue {
+  /** Resolves once the request is durably queued; rejects when it is not. */
+  enqueue(request: IssueRequest): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** QUEUE=redis: lua/admit.lua pushed the request already. */
+export const alreadyQueued: IssueQueue = {
+  enqueue: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
+
+export class KafkaIssueQueue implements IssueQueue {
+  private readonly batcher: MicroBatcher<IssueRequest>;
+
+  private constructor(
+    private readonly producer: Producer,
+    kafka: Config['kafka'],
+  ) {
+    const keyOf = kafka.partitionKey === 'userId' ? (r: IssueRequest) => r.userId : (r: IssueRequest) => String(r.couponId);
+    this.batcher = new MicroBatcher<IssueRequest>(
+      async (requests) => {
+        await this.producer.send({
+          topic: kafka.topic,
+          acks: -1,
+          messages: requests.map((request) => ({ key: keyOf(request), value: encodeIssueRequest(request) })),
+        });
+      },
+      kafka.lingerMs,
+      kafka.batchMax,
+    );
+  }
+
+  static async connect(client: KafkaClient, kafka: Config['kafka'], log: Logger): Promise<KafkaIssueQueue> {
+    const producer = client.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      // Few, short retries: while Kafka is down users get 503 in seconds, not a hang.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    producer.on(producer.events.DISCONNECT, () => log.warn('kafka producer disconnected'));
+    await producer.connect();
+    return new KafkaIssueQueue(producer, kafka);
+  }
+
+  enqueue(request: IssueRequest): Promise<void> {
+    return this.batcher.add(request);
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.drain();
+    await this.producer.disconnect();
+  }
+}
