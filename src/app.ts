@@ -107,7 +107,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     }
 
     const server = await startHttpServer(config.http, [...healthRoutes(readinessProbe(checks)), ...routes], log.child({ module: 'http' }));
-    log.info({ port: server.port, role: config.role, queue: config.queue }, 'flash-coupon is serving');
+    log.info({ port: server.port, queue: config.queue }, 'flash-coupon is serving');
     return {
       port: server.port,
       adminToken,

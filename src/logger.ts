@@ -13,5 +13,5 @@ export function createLogger(log: Config['log'], bindings: Record<string, unknow
     return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
   }
   // Asynchronous writes keep logging off the request path; flushed on exit by pino.
-  return pino(options, pino.destination({ sync: false, minLength: 4096 }));
+  return pino(options, pino.destination({ sync: false }));
 }
