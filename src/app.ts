@@ -4,6 +4,7 @@
  * accepting, flushes the producer, finishes in-flight batches and closes every client.
  */
 import { randomBytes } from 'node:crypto';
+import { collectDefaultMetrics, register } from 'prom-client';
 import type { Config } from './config/index.js';
 import { Admission } from './gate/admission.js';
 import { Gate } from './gate/gate.js';
@@ -55,6 +56,8 @@ function issueReader(pool: Pool): IssueReader {
 }
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
+  // Process, heap, GC and event-loop delay metrics; once per process (tests start several services).
+  if (register.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics();
   const closers: { name: string; close: () => Promise<unknown> }[] = [];
   const checks: DependencyCheck[] = [];
   const routes: Route[] = [];

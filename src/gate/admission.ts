@@ -8,6 +8,8 @@ import type { Logger } from '../logger.js';
 import type { IssueQueue } from '../queue/producer.js';
 import { GateCode } from './codes.js';
 import type { Gate } from './gate.js';
+import { admissions, gateSeconds } from './metrics.js';
+import { handoffSeconds } from '../queue/metrics.js';
 
 const REFUSALS: Partial<Record<number, [AppError['code'], string]>> = {
   [GateCode.MISSING]: ['COUPON_NOT_FOUND', 'no such coupon'],
@@ -30,22 +32,32 @@ export class Admission {
   /** Returns the ticket of an admitted request, or throws an AppError saying why not. */
   async request(couponId: number, userId: string): Promise<number> {
     const admittedAt = Date.now();
+    const gateTimer = gateSeconds.startTimer();
     let result;
     try {
       result = await this.gate.admit(couponId, userId, admittedAt);
     } catch (err) {
+      admissions.inc({ outcome: 'UNAVAILABLE' });
       throw new AppError('UNAVAILABLE', 'the admission gate is unavailable, please retry', { cause: err });
+    } finally {
+      gateTimer();
     }
     if (result.code !== GateCode.ADMITTED) {
       const [code, message] = REFUSALS[result.code] ?? ['INTERNAL', `unexpected gate result ${result.code}`];
+      admissions.inc({ outcome: code });
       throw new AppError(code, message);
     }
+    const handoffTimer = handoffSeconds.startTimer();
     try {
       await this.queue.enqueue({ couponId, userId, ticket: result.ticket, admittedAt });
     } catch (err) {
+      admissions.inc({ outcome: 'UNAVAILABLE' });
       await this.compensate(couponId, userId, result.ticket, err);
       throw new AppError('UNAVAILABLE', 'the queue is unavailable, nothing was reserved, please retry', { cause: err });
+    } finally {
+      handoffTimer();
     }
+    admissions.inc({ outcome: 'ADMITTED' });
     return result.ticket;
   }
 

@@ -1,6 +1,6 @@
 /** Writing responses on uWebSockets.js: corked, and never after an abort. */
 import type { HttpResponse } from 'uWebSockets.js';
-import { AppError } from '../errors.js';
+import type { AppError } from '../errors.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK',

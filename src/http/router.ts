@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { httpRequests } from './metrics.js';
 import { captureRequest, type RequestContext } from './request.js';
 import { errorReply, send, type Reply } from './respond.js';
 
@@ -35,16 +36,20 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
     send(res, state, toReply(err, log));
     return;
   }
+  const answer = (reply: Reply): void => {
+    httpRequests.inc({ route: route.pattern, method: ctx.method, status: reply.status });
+    send(res, state, reply);
+  };
   Promise.resolve()
     .then(() => route.handler(ctx))
-    .then(
-      (reply) => send(res, state, reply),
-      (err: unknown) => send(res, state, toReply(err, log)),
-    );
+    .then(answer, (err: unknown) => answer(toReply(err, log)));
 }
 
-function fixedReply(reply: Reply): (res: HttpResponse) => void {
-  return (res) => send(res, { done: false }, reply);
+function fixedReply(reply: Reply): (res: HttpResponse, req: HttpRequest) => void {
+  return (res, req) => {
+    httpRequests.inc({ route: 'unmatched', method: req.getCaseSensitiveMethod(), status: reply.status });
+    send(res, { done: false }, reply);
+  };
 }
 
 export function mountRoutes(app: TemplatedApp, routes: Route[], bodyLimit: number, log: Logger): void {

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { MicroBatcher } from './batcher.js';
 import type { KafkaClient } from './kafka-client.js';
 import { encodeIssueRequest, type IssueRequest } from './message.js';
+import { producerBatchSize } from './metrics.js';
 
 export interface IssueQueue {
   /** Resolves once the request is durably queued; rejects when it is not. */
@@ -32,6 +33,7 @@ export class KafkaIssueQueue implements IssueQueue {
     const keyOf = kafka.partitionKey === 'userId' ? (r: IssueRequest) => r.userId : (r: IssueRequest) => String(r.couponId);
     this.batcher = new MicroBatcher<IssueRequest>(
       async (requests) => {
+        producerBatchSize.observe(requests.length);
         await this.producer.send({
           topic: kafka.topic,
           acks: -1,

@@ -1,0 +1,14 @@
+/** Admission outcomes and gate latency, for GET /metrics. */
+import { Counter, Histogram } from 'prom-client';
+
+export const admissions = new Counter({
+  name: 'flash_coupon_admissions_total',
+  help: 'Issue requests decided, by outcome (ADMITTED or the refusal code)',
+  labelNames: ['outcome'] as const,
+});
+
+export const gateSeconds = new Histogram({
+  name: 'flash_coupon_gate_seconds',
+  help: 'Time of one admission decision in Redis (the Lua call, rebuild included)',
+  buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+});
