@@ -3,15 +3,14 @@
  * running service stops cleanly on SIGTERM with every accepted request handed to Kafka.
  */
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import t from 'tap';
 import { readTopic } from './helpers/kafka-read.js';
+import { CLI, spawnService } from './helpers/process.js';
 import { uniqueName } from './helpers/env.js';
 import type { TestService } from './helpers/service.js';
 import { createCoupon, issue } from './helpers/service.js';
 import { loadConfig } from '../src/config/index.js';
 
-const CLI = new URL('../src/cli.js', import.meta.url).pathname;
 
 t.test('a bad value stops start-up with one line naming the variable', async (t) => {
   const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, KAFKA_PARTITIONS: 'many' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,28 +32,17 @@ t.test('an unknown command prints the usage', async (t) => {
 
 t.test('SIGTERM: stops accepting, flushes the producer, exits 0 with nothing lost', async (t) => {
   const topic = uniqueName('t-cli');
-  const env = { ...process.env, PORT: '0', LOG_LEVEL: 'info', ROLE: 'api', KAFKA_TOPIC: topic, ADMIN_TOKEN: 'cli-test-token-0123456789', PRODUCER_LINGER_MS: '5' };
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === 'flash-coupon is serving' && entry.port !== undefined) resolve(entry.port);
-    });
-    child.once('exit', () => reject(new Error('exited before serving')));
-  });
-  const svc = { url: `http://127.0.0.1:${port}`, adminToken: env.ADMIN_TOKEN } as TestService;
+  const adminToken = 'cli-test-token-0123456789';
+  const proc = await spawnService({ ROLE: 'api', KAFKA_TOPIC: topic, ADMIN_TOKEN: adminToken, PRODUCER_LINGER_MS: '5' });
+  t.teardown(() => proc.stop('SIGKILL'));
+  const svc = { url: proc.url, adminToken } as TestService;
   const couponId = await createCoupon(svc, { totalQuantity: 300 });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  let signalled = false;
+  let exited: Promise<number | null> | undefined;
   const inFlight = Array.from({ length: 300 }, (_, i) =>
     issue(svc, couponId, `sig-${i}`).then(
       (response) => {
         // Signal at the first acceptance, while the other requests are still arriving.
-        if (response.status === 202 && !signalled) {
-          signalled = true;
-          child.kill('SIGTERM');
-        }
+        if (response.status === 202 && exited === undefined) exited = proc.stop('SIGTERM');
         return response;
       },
       () => undefined,
