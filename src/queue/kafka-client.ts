@@ -13,8 +13,9 @@ function pinoLogCreator(log: Logger): logCreator {
   return () => ({ level, log: entry }) => {
     const { message, ...rest } = entry;
     const bindings = { kafka: entry.logger, ...rest };
-    if (level === logLevel.ERROR) log.error(bindings, message);
-    else if (level === logLevel.WARN) log.warn(bindings, message);
+    // kafkajs reports every refused connection during an outage as an error; our own
+    // modules log what failed for the user, so its lines are one level quieter.
+    if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(bindings, message);
     else if (level === logLevel.INFO) log.debug(bindings, message);
     else log.trace(bindings, message);
   };

@@ -14,7 +14,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
   const topic = uniqueName('t-requests');
   return loadConfig({
     env: {
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'error',
       KAFKA_TOPIC: topic,
       KAFKA_GROUP_ID: `${topic}-group`,
       ADMIN_TOKEN: 'test-admin-token-0123456789',
