@@ -1,0 +1,52 @@
+/**
+ * `npm run bench -- ...`: the flash-sale benchmark (SPEC section 9). Prints the table to
+ * stdout, progress to stderr, and exits non-zero when a run oversold, duplicated or lost
+ * rows (or could not run).
+ */
+import { join } from 'node:path';
+import { runContext } from './machine.js';
+import { parseOptions, USAGE, UsageError, type BenchOptions, type Queue } from './options.js';
+import { formatTable } from './report.js';
+import { manyJson, runJson, stamp, writeFile } from './results.js';
+import { runOnce, say, RESULTS_DIR, type RunRecord } from './run.js';
+import { sweep } from './sweep.js';
+
+async function main(options: BenchOptions): Promise<number> {
+  const context = runContext();
+  const scenario = options.scenarios[0];
+  if (options.mode === 'sweep') {
+    const { records, failedRuns } = await sweep(options, context);
+    return failedRuns.length === 0 && records.every((r) => r.verdict.ok) ? 0 : 1;
+  }
+  if (scenario === undefined) throw new UsageError('no scenario');
+  const queues: Queue[] = options.mode === 'compare' ? ['kafka', 'redis'] : [options.queue];
+  const records: RunRecord[] = [];
+  for (const queue of queues) {
+    records.push(await runOnce(options, { scenario, queue, partitions: options.partitions[0], threads: options.threads[0] }));
+  }
+  process.stdout.write(`${formatTable(records)}\n`);
+  const name = `${scenario.name}-${options.mode === 'compare' ? 'compare' : options.queue}-${stamp()}.json`;
+  const text = options.mode === 'compare' ? manyJson('compare', context, records) : runJson(context, records[0] as RunRecord);
+  say(`wrote ${writeFile(options.jsonFile ?? join(RESULTS_DIR, name), text)}`);
+  return records.every((r) => r.verdict.ok) ? 0 : 1;
+}
+
+let options: BenchOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+main(options).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    say(`failed: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,130 @@
+/**
+ * Phase 2 and the verdict's facts, read from MySQL: how many rows a coupon has, whether
+ * any user holds it twice, and when the rows first reached the number of 202 answers.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../src/config/index.js';
+import { createPool, type Pool } from '../src/store/mysql.js';
+
+export interface RowWait {
+  /** Rows already stored when polling began (at the end of Phase 1). */
+  readonly rowsAtStart: number;
+  /** performance.now() of the first poll that saw every expected row; undefined on timeout. */
+  readonly reachedAt: number | undefined;
+  readonly rows: number;
+}
+
+export interface RowFacts {
+  readonly rows: number;
+  readonly distinctUsers: number;
+  readonly duplicates: number;
+  /** coupon.issued_quantity, the writer's own counter; undefined if the coupon row is missing. */
+  readonly issuedQuantity: number | undefined;
+}
+
+const POLL_MS = 5;
+/** During Phase 1 the count is sampled gently: every 50 ms, or 10x the last count's time. */
+const SAMPLE_MIN_MS = 50;
+const SAMPLE_SHARE = 10;
+
+export interface RowSample {
+  readonly at: number;
+  readonly rows: number;
+}
+
+export interface RowSampler {
+  /** Stops sampling and returns the samples taken so far, oldest first. */
+  stop(): RowSample[];
+  /** Settles when the last count in flight is done (before the pool closes). */
+  readonly finished: Promise<void>;
+}
+
+export class BenchDb {
+  private constructor(private readonly pool: Pool) {}
+
+  static open(mysqlUrl: string): BenchDb {
+    return new BenchDb(createPool(loadConfig({ env: { MYSQL_URL: mysqlUrl } }).mysql, 2));
+  }
+
+  /** Opens the pool's connections now, so Phase 2's first poll does not pay for a connect. */
+  async connect(): Promise<void> {
+    await Promise.all([this.pool.query('SELECT 1'), this.pool.query('SELECT 1')]);
+  }
+
+  async countRows(couponId: number): Promise<number> {
+    const [rows] = await this.pool.query('SELECT COUNT(*) AS n FROM user_coupon WHERE coupon_id = ?', [couponId]);
+    return Number((rows as { n: number }[])[0]?.n ?? 0);
+  }
+
+  /** Polls until the coupon has at least `expected` rows, or `timeoutMs` passes. */
+  async waitForRows(couponId: number, expected: number, timeoutMs: number): Promise<RowWait> {
+    const deadline = performance.now() + timeoutMs;
+    const rowsAtStart = await this.countRows(couponId);
+    let rows = rowsAtStart;
+    if (rows >= expected) return { rowsAtStart, reachedAt: performance.now(), rows };
+    let queryMs = 0;
+    while (performance.now() < deadline) {
+      // Counting 100,000 rows takes a while: pause at least as long as the last count took,
+      // so the polling never takes more than half of a database core from the writers.
+      await sleep(Math.max(POLL_MS, queryMs));
+      const asked = performance.now();
+      rows = await this.countRows(couponId);
+      const answered = performance.now();
+      queryMs = answered - asked;
+      if (rows >= expected) return { rowsAtStart, reachedAt: answered, rows };
+    }
+    return { rowsAtStart, reachedAt: undefined, rows };
+  }
+
+  /** Counts the coupon's rows now and then while the load runs (when did they complete?). */
+  sampleRows(couponId: number): RowSampler {
+    const samples: RowSample[] = [];
+    let running = true;
+    const finished = (async (): Promise<void> => {
+      while (running) {
+        const asked = performance.now();
+        let rows: number;
+        try {
+          rows = await this.countRows(couponId);
+        } catch {
+          return; // sampling is a nicety; Phase 2 polling reports database trouble
+        }
+        const answered = performance.now();
+        samples.push({ at: answered, rows });
+        if (running) await sleep(Math.max(SAMPLE_MIN_MS, (answered - asked) * SAMPLE_SHARE));
+      }
+    })();
+    return {
+      stop: () => {
+        running = false;
+        return [...samples];
+      },
+      finished,
+    };
+  }
+
+  async facts(couponId: number): Promise<RowFacts> {
+    const [counted] = await this.pool.query(
+      'SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_coupon WHERE coupon_id = ?',
+      [couponId],
+    );
+    const [coupon] = await this.pool.query('SELECT issued_quantity AS issued FROM coupon WHERE id = ?', [couponId]);
+    const row = (counted as { n: number; users: number }[])[0];
+    const rows = Number(row?.n ?? 0);
+    const distinctUsers = Number(row?.users ?? 0);
+    const issued = (coupon as { issued: number }[])[0]?.issued;
+    return { rows, distinctUsers, duplicates: rows - distinctUsers, issuedQuantity: issued === undefined ? undefined : Number(issued) };
+  }
+
+  /** Removes the run's rows and its coupon, so repeated runs do not grow the tables. */
+  async deleteCoupon(couponId: number): Promise<void> {
+    await this.pool.query('DELETE FROM user_coupon WHERE coupon_id = ?', [couponId]);
+    await this.pool.query('DELETE FROM issue_rejection WHERE coupon_id = ?', [couponId]);
+    await this.pool.query('DELETE FROM coupon WHERE id = ?', [couponId]);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Phase 1: fire the scenario's issue requests with autocannon, each with the next userId
+ * of the scenario's pool, and record every response's status, error code and latency.
+ */
+import { performance } from 'node:perf_hooks';
+import autocannon, { type AutocannonRequest } from 'autocannon';
+import { userIdOf, type Scenario } from './scenarios.js';
+
+export interface LoadResult {
+  /** performance.now() when the load started and when the last response arrived. */
+  readonly startedAt: number;
+  readonly lastResponseAt: number;
+  /** performance.now() of the last 202 (0 when none). */
+  readonly lastAcceptedAt: number;
+  /** One latency (ms) per response, in arrival order. */
+  readonly latenciesMs: Float64Array;
+  /** Responses by status, and by status and error code ("409 SOLD_OUT"). */
+  readonly statusCounts: Readonly<Record<string, number>>;
+  readonly codeCounts: Readonly<Record<string, number>>;
+  readonly responses: number;
+  /** Connection errors and timeouts: requests that got no response. */
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly sent: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly couponId: number;
+  readonly scenario: Scenario;
+  readonly concurrency: number;
+  /** Called every second with the responses so far. */
+  readonly onProgress?: (responses: number, total: number) => void;
+}
+
+const CODE = /"code"\s*:\s*"([A-Z_]+)"/;
+
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { scenario } = options;
+  const latencies = new Float64Array(scenario.requests);
+  const statusCounts: Record<string, number> = {};
+  const codeCounts: Record<string, number> = {};
+  let responses = 0;
+  let built = 0;
+  let lastResponseAt = 0;
+  let lastAcceptedAt = 0;
+  const path = `/api/coupons/${options.couponId}/issue`;
+
+  const request: AutocannonRequest = {
+    method: 'POST',
+    path,
+    headers: { 'content-type': 'application/json' },
+    // autocannon builds a client's first request up front and each next one when it sends
+    // it, so every request sent takes the next index of the user pool.
+    setupRequest: (req) => ({ ...req, body: `{"userId":"${userIdOf(scenario, built++)}"}` }),
+    onResponse: (status, body) => {
+      const code = status >= 400 ? (CODE.exec(body)?.[1] ?? 'no code') : status === 202 ? 'ACCEPTED' : 'other';
+      const key = `${status} ${code}`;
+      codeCounts[key] = (codeCounts[key] ?? 0) + 1;
+    },
+  };
+
+  return new Promise((resolve, reject) => {
+    let errors = 0;
+    let timeouts = 0;
+    let settled = false;
+    // autocannon notices the end only on its next 1 s sampling tick, which would land in
+    // Phase 2; the load is over when every request has a response or an error.
+    const finish = (sent: number): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(ticker);
+      resolve({
+        startedAt,
+        lastResponseAt: lastResponseAt === 0 ? performance.now() : lastResponseAt,
+        lastAcceptedAt,
+        latenciesMs: latencies.subarray(0, Math.min(responses, latencies.length)),
+        statusCounts: { ...statusCounts },
+        codeCounts: { ...codeCounts },
+        responses,
+        errors,
+        timeouts,
+        sent,
+      });
+    };
+    const startedAt = performance.now();
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: Math.min(options.concurrency, scenario.requests),
+        pipelining: 1,
+        amount: scenario.requests,
+        timeout: 10,
+        requests: [request],
+      },
+      (err, result) => {
+        if (err !== null && !settled) {
+          settled = true;
+          clearInterval(ticker);
+          reject(err);
+          return;
+        }
+        finish(result.requests.sent);
+      },
+    );
+    const check = (): void => {
+      if (responses + errors >= scenario.requests) finish(responses + errors);
+    };
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTimeMs: number) => {
+      lastResponseAt = performance.now();
+      if (statusCode === 202) lastAcceptedAt = lastResponseAt;
+      if (responses < latencies.length) latencies[responses] = responseTimeMs;
+      responses++;
+      statusCounts[String(statusCode)] = (statusCounts[String(statusCode)] ?? 0) + 1;
+      check();
+    });
+    instance.on('reqError', (err: Error) => {
+      errors++;
+      if (/timed out/.test(err.message)) timeouts++;
+      check();
+    });
+    const ticker = setInterval(() => options.onProgress?.(responses, scenario.requests), 1000);
+  });
+}

@@ -1,0 +1,153 @@
+/**
+ * One benchmark run end to end: service up, coupon created, Phase 1 (load), Phase 2 (rows
+ * in MySQL), facts, clean-up, service down.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../src/config/index.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+import { couponCounts, createCoupon, type CouponCounts } from './api.js';
+import { deleteKafkaRun, deleteRedisKeys } from './cleanup.js';
+import { BenchDb } from './db.js';
+import { runLoad } from './load.js';
+import type { BenchOptions, Queue } from './options.js';
+import { summarize, label, type BenchResult, type RunSettings } from './report.js';
+import type { Scenario } from './scenarios.js';
+import { externalService, startService, type ServiceHandle } from './service.js';
+
+export const RESULTS_DIR = join(PACKAGE_ROOT, 'bench', 'results');
+
+/** A result plus what identifies the run; this is what the JSON files hold. */
+export interface RunRecord extends BenchResult {
+  readonly couponId: number;
+  readonly warmupRequests: number;
+  readonly topic: string | null;
+  /** The service's own GET /api/coupons/:id after Phase 2. */
+  readonly serviceCounts: CouponCounts | null;
+}
+
+export interface RunPlan {
+  readonly scenario: Scenario;
+  readonly queue: Queue;
+  readonly partitions: number | undefined;
+  readonly threads: number | undefined;
+}
+
+/** Extra rows (an oversell) would arrive shortly after the expected ones: look again after this. */
+const SETTLE_MS = 500;
+
+export function say(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function cleanUp(options: BenchOptions, queue: Queue, service: ServiceHandle, db: BenchDb, couponIds: readonly number[]): Promise<void> {
+  const attempt = async (what: string, work: () => Promise<void>): Promise<void> => {
+    try {
+      await work();
+    } catch (err) {
+      say(`clean-up of ${what} failed: ${(err as Error).message}`);
+    }
+  };
+  for (const couponId of couponIds) {
+    await attempt('MySQL rows', () => db.deleteCoupon(couponId));
+    await attempt('Redis keys', () => deleteRedisKeys(options.redisUrl, couponId, service.topic));
+  }
+  if (queue === 'kafka' && service.topic !== undefined && service.groupId !== undefined) {
+    const brokers = loadConfig({ env: options.kafkaBrokers === undefined ? {} : { KAFKA_BROKERS: options.kafkaBrokers } }).kafka.brokers;
+    const { topic, groupId } = service;
+    await attempt('Kafka topic', () => deleteKafkaRun(brokers, topic, groupId));
+  }
+}
+
+/** A short load on a throw-away coupon, stored completely before the measured run starts. */
+async function warmUp(service: ServiceHandle, db: BenchDb, scenario: Scenario, requests: number, concurrency: number): Promise<number> {
+  const stock = Math.max(1, Math.floor(requests / 10));
+  const couponId = await createCoupon(service.url, service.adminToken, 'bench warm-up', stock);
+  const load = await runLoad({ url: service.url, couponId, scenario: { ...scenario, requests, users: requests, stock }, concurrency: Math.min(concurrency, requests) });
+  const accepted = load.statusCounts['202'] ?? 0;
+  const wait = await db.waitForRows(couponId, accepted, 60_000);
+  if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${accepted} rows were stored within 60 s`);
+  say(`warm-up: ${load.responses} requests (${accepted} accepted, all stored)`);
+  return couponId;
+}
+
+export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<RunRecord> {
+  const { scenario } = plan;
+  const settings: RunSettings = {
+    scenario: scenario.name,
+    queue: plan.queue,
+    partitions: plan.partitions,
+    threads: plan.threads,
+    concurrency: Math.min(options.concurrency ?? scenario.defaultConcurrency, scenario.requests),
+    requests: scenario.requests,
+    users: scenario.users,
+    stock: scenario.stock,
+  };
+  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  say(`${label(settings)}: ${scenario.requests} requests, ${scenario.users} users, stock ${scenario.stock}, concurrency ${settings.concurrency}`);
+  const service =
+    options.url !== undefined
+      ? await externalService(options.url, options.adminToken as string)
+      : await startService({
+          queue: plan.queue,
+          partitions: plan.partitions,
+          threads: plan.threads,
+          mysqlUrl: options.mysqlUrl,
+          redisUrl: options.redisUrl,
+          kafkaBrokers: options.kafkaBrokers,
+          extraArgs: options.serviceArgs,
+          runId,
+          logDir: RESULTS_DIR,
+        });
+  const db = BenchDb.open(options.mysqlUrl);
+  const coupons: number[] = [];
+  let passed = false;
+  let samplerDone: Promise<void> = Promise.resolve();
+  try {
+    say(`service ready at ${service.url}${service.topic === undefined ? '' : ` (topic ${service.topic}, log ${service.logFile})`}`);
+    await db.connect();
+    if (options.warmup > 0) coupons.push(await warmUp(service, db, scenario, options.warmup, settings.concurrency));
+    const couponId = await createCoupon(service.url, service.adminToken, `bench ${scenario.name} ${runId}`, scenario.stock);
+    coupons.push(couponId);
+    const sampler = db.sampleRows(couponId);
+    samplerDone = sampler.finished;
+    const load = await runLoad({
+      url: service.url,
+      couponId,
+      scenario,
+      concurrency: settings.concurrency,
+      onProgress: (done, total) => say(`phase 1: ${done}/${total} responses`),
+    }).finally(() => sampler.stop());
+    const samples = sampler.stop();
+    const successes = load.statusCounts['202'] ?? 0;
+    const timeoutMs = options.phase2TimeoutMs ?? scenario.phase2TimeoutMs;
+    say(`phase 1 done: ${load.responses} responses, ${successes} accepted; waiting for ${successes} rows (timeout ${timeoutMs} ms)`);
+    const wait = await db.waitForRows(couponId, successes, timeoutMs);
+    // Rows may all be stored before the last response (the 202s come first): then the
+    // samples taken during Phase 1 say when.
+    const early = successes > 0 ? samples.find((sample) => sample.rows >= successes)?.at : undefined;
+    await sleep(SETTLE_MS);
+    const facts = await db.facts(couponId);
+    const serviceCounts = (await couponCounts(service.url, couponId)) ?? null;
+    const result = summarize(settings, {
+      ...load,
+      rowsAtLastResponse: wait.rowsAtStart,
+      rowsCompleteAt: early ?? wait.reachedAt,
+      phase2TimeoutMs: timeoutMs,
+      dbRows: facts.rows,
+      distinctUsers: facts.distinctUsers,
+      issuedQuantity: facts.issuedQuantity,
+    });
+    passed = result.verdict.ok;
+    return { ...result, warmupRequests: options.warmup, couponId, topic: service.topic ?? null, serviceCounts };
+  } finally {
+    await service.stop();
+    if (!options.keepData) await cleanUp(options, plan.queue, service, db, coupons);
+    await samplerDone;
+    await db.close();
+    // The service log is kept for a failed run only.
+    if (passed && service.logFile !== undefined) rmSync(service.logFile, { force: true });
+  }
+}

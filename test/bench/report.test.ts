@@ -1,0 +1,170 @@
+/**
+ * The benchmark's pure parts: percentiles, the reported fields, the table, the failure
+ * verdict, the argv parser and the chart.
+ */
+import t from 'tap';
+import { niceMax, sweepSvg } from '../../bench/chart.js';
+import { parseOptions } from '../../bench/options.js';
+import { formatTable, percentile, summarize, type Measurements, type RunSettings } from '../../bench/report.js';
+import { SCENARIOS, userIdOf } from '../../bench/scenarios.js';
+
+const settings: RunSettings = { scenario: 's1', queue: 'kafka', partitions: 3, threads: 2, concurrency: 100, requests: 5000, users: 5000, stock: 500 };
+
+/** A clean S1 run: 500 accepted, 4,500 sold out, rows complete 120 ms after the last response. */
+function measured(overrides: Partial<Measurements> = {}): Measurements {
+  return {
+    startedAt: 1000,
+    lastResponseAt: 3000,
+    lastAcceptedAt: 2000,
+    latenciesMs: Array.from({ length: 5000 }, (_, i) => (i % 100) + 1),
+    statusCounts: { '202': 500, '409': 4500 },
+    codeCounts: { '202 ACCEPTED': 500, '409 SOLD_OUT': 4500 },
+    responses: 5000,
+    errors: 0,
+    timeouts: 0,
+    rowsAtLastResponse: 200,
+    rowsCompleteAt: 3120,
+    phase2TimeoutMs: 60000,
+    dbRows: 500,
+    distinctUsers: 500,
+    issuedQuantity: 500,
+    ...overrides,
+  };
+}
+
+t.test('percentiles use the nearest rank', async (t) => {
+  const values = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+  t.equal(percentile(values, 50), 50);
+  t.equal(percentile(values, 95), 95);
+  t.equal(percentile(values, 99), 99);
+  t.equal(percentile(values, 100), 100);
+  t.equal(percentile([7], 99), 7);
+  t.equal(percentile([1, 2, 3, 4], 50), 2);
+  t.equal(percentile([1, 2, 3, 4], 51), 3);
+  t.equal(percentile([], 50), null);
+});
+
+t.test('a clean run reports its phases, rates and latencies and passes', async (t) => {
+  const r = summarize(settings, measured({ latenciesMs: [5, 1, 4, 2, 3, 100, 6, 7, 8, 9] }));
+  t.equal(r.phase1Ms, 2000);
+  t.equal(r.phase2Ms, 120);
+  t.equal(r.totalMs, 2120);
+  t.equal(r.rps, 2500, '5,000 responses in 2 s');
+  t.equal(r.p50Ms, 5, 'latencies are sorted before the percentile');
+  t.equal(r.p99Ms, 100);
+  t.equal(r.successResponses, 500);
+  t.equal(r.dbRows, 500);
+  t.equal(r.oversold, 0);
+  t.equal(r.duplicates, 0);
+  t.equal(r.phase2RowsPerSec, 2500, '300 rows stored in the 120 ms of Phase 2');
+  t.equal(r.storeLagMs, 1120, 'last 202 at 2000, rows complete at 3120');
+  t.equal(r.storeRowsPerSec, 236, '500 rows in the 2,120 ms from the first request');
+  t.same(r.verdict, { ok: true, failures: [], warnings: [] });
+  const json = JSON.parse(JSON.stringify(r)) as Record<string, unknown>;
+  for (const field of ['phase1Ms', 'phase2Ms', 'totalMs', 'rps', 'p50Ms', 'p95Ms', 'p99Ms', 'successResponses', 'dbRows', 'oversold', 'duplicates', 'statusCounts', 'codeCounts', 'verdict']) {
+    t.ok(field in json, `JSON has ${field}`);
+  }
+});
+
+t.test('rows complete before the last response give Phase 2 of 0', async (t) => {
+  const r = summarize(settings, measured({ rowsAtLastResponse: 500, rowsCompleteAt: 2500 }));
+  t.equal(r.phase2Ms, 0);
+  t.equal(r.totalMs, 2000);
+  t.equal(r.phase2RowsPerSec, null);
+  t.equal(r.storeLagMs, 500);
+  t.equal(r.storeRowsPerSec, 333);
+  t.ok(r.verdict.ok);
+});
+
+t.test('oversold, duplicate and missing rows fail the run', async (t) => {
+  const over = summarize(settings, measured({ dbRows: 503, distinctUsers: 503 }));
+  t.equal(over.oversold, 3);
+  t.notOk(over.verdict.ok);
+  t.match(over.verdict.failures.join('\n'), /oversold: 503 rows for a stock of 500/);
+
+  const dup = summarize(settings, measured({ dbRows: 500, distinctUsers: 498 }));
+  t.equal(dup.duplicates, 2);
+  t.notOk(dup.verdict.ok);
+  t.match(dup.verdict.failures.join('\n'), /duplicates: 2/);
+
+  const missing = summarize(settings, measured({ dbRows: 480, distinctUsers: 480, rowsCompleteAt: undefined }));
+  t.equal(missing.oversold, -20, 'the JSON keeps the real rows - stock');
+  t.equal(missing.phase2Ms, null);
+  t.equal(missing.totalMs, null);
+  t.equal(missing.storeLagMs, null);
+  t.notOk(missing.verdict.ok);
+  t.match(missing.verdict.failures.join('\n'), /missing rows: 500 requests got 202 but only 480/);
+  t.match(missing.verdict.failures.join('\n'), /Phase 2 timed out/);
+
+  const gate = summarize(settings, measured({ statusCounts: { '202': 501, '409': 4499 } }));
+  t.notOk(gate.verdict.ok, 'more 202s than the stock fails even before rows are counted');
+});
+
+t.test('warnings do not fail the run', async (t) => {
+  const r = summarize(settings, measured({ statusCounts: { '202': 490, '409': 4500, '503': 10 }, dbRows: 490, distinctUsers: 490, issuedQuantity: 490, errors: 2, timeouts: 1 }));
+  t.ok(r.verdict.ok);
+  t.match(r.verdict.warnings.join('\n'), /undersold: 10/);
+  t.match(r.verdict.warnings.join('\n'), /unexpected statuses: 503 x10/);
+  t.match(r.verdict.warnings.join('\n'), /2 requests got no response \(1 timeouts\)/);
+});
+
+t.test('the table puts runs side by side and clamps oversold for display only', async (t) => {
+  const kafka = summarize(settings, measured());
+  const redis = summarize({ ...settings, queue: 'redis', partitions: undefined, threads: undefined }, measured({ dbRows: 480, distinctUsers: 480, rowsCompleteAt: undefined }));
+  const table = formatTable([kafka, redis]);
+  const lines = table.split('\n');
+  t.match(lines[0], /S1 kafka p3 t2\s+S1 redis$/);
+  t.match(table, /^oversold\s+0\s+0$/m, 'a negative oversold shows as 0');
+  t.match(table, /^phase2Ms\s+120\s+timeout$/m);
+  t.match(table, /^409 SOLD_OUT\s+4500\s+4500$/m);
+  t.match(table, /^verdict\s+PASS\s+FAIL$/m);
+  t.match(table, /^FAIL S1 redis: missing rows/m);
+});
+
+t.test('scenarios: S1 users are all distinct, S2 users repeat after 200,000', async (t) => {
+  const s1 = new Set(Array.from({ length: SCENARIOS.s1.requests }, (_, i) => userIdOf(SCENARIOS.s1, i)));
+  t.equal(s1.size, 5000);
+  t.equal(userIdOf(SCENARIOS.s2, 200_000), userIdOf(SCENARIOS.s2, 0));
+  t.equal(SCENARIOS.s2.requests, 1_000_000);
+  t.equal(SCENARIOS.s2.stock, 100_000);
+});
+
+t.test('argv is parsed in one place with clear errors', async (t) => {
+  const run = parseOptions(['--scenario', 's2', '--queue=redis', '--concurrency', '50', '--', '--producer-linger-ms', '2']);
+  t.equal(run.mode, 'run');
+  t.equal(run.scenarios[0]?.name, 's2');
+  t.equal(run.queue, 'redis');
+  t.equal(run.concurrency, 50);
+  t.same(run.serviceArgs, ['--producer-linger-ms', '2']);
+  t.same(parseOptions(['--sweep', '--quick', '--scenarios', 's1']).partitions, [1, 3]);
+  t.same(parseOptions(['--sweep']).threads, [1, 2, 3, 6]);
+  t.equal(parseOptions(['--requests', '100']).scenarios[0]?.requests, 100);
+  t.equal(parseOptions([]).warmup, 2000, 'a warm service by default');
+  t.equal(parseOptions(['--warmup', '0']).warmup, 0);
+  t.throws(() => parseOptions(['--warmup', 'lots']), /--warmup must be an integer/);
+  t.throws(() => parseOptions(['--scenario', 's3']), /unknown scenario "s3"/);
+  t.throws(() => parseOptions(['--concurrency', '0']), /--concurrency must be an integer/);
+  t.throws(() => parseOptions(['--url', 'http://x:1']), /--url needs --admin-token/);
+  t.throws(() => parseOptions(['--partitions', '1,3']), /lists are for --sweep/);
+  t.throws(() => parseOptions(['--compare', '--queue', 'redis']), /--compare runs both queues/);
+  t.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
+  t.throws(() => parseOptions(['--mysql-url', 'http://x']), /--mysql-url: MYSQL_URL must use mysql:/);
+});
+
+t.test('the sweep chart has both panels, a legend and marks failed runs', async (t) => {
+  t.equal(niceMax(0), 1);
+  t.equal(niceMax(7300), 10000);
+  t.equal(niceMax(2100), 2500);
+  const points = [1, 3].flatMap((partitions) => [1, 2].map((threads) => ({ scenario: 's1', partitions, threads, rps: 1000 * threads, phase2Ms: partitions === 3 && threads === 2 ? null : 50, storeLagMs: 20, ok: !(partitions === 3 && threads === 2) })));
+  const svg = sweepSvg(points, 'title & more', 'sub');
+  t.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  t.match(svg, /S1: throughput/);
+  t.match(svg, /S1: Phase 2/);
+  t.match(svg, />1 partition</);
+  t.match(svg, />3 partitions</);
+  t.match(svg, /title &amp; more/, 'text is escaped');
+  t.match(svg, /p3 t2: failed \(no value\)/);
+  t.match(svg, /S1: store lag/);
+  t.equal((svg.match(/<circle/g) ?? []).length, 3 * 3, 'the 3 good runs are dots in each of the 3 panels');
+  t.equal((svg.match(/p3 t2: failed/g) ?? []).length, 3, 'the failed run is a cross in each panel');
+});

@@ -1,0 +1,163 @@
+/**
+ * docker-compose.yml must agree with the service's own defaults: the same published ports,
+ * database name and Kafka version, and a service environment the config module accepts.
+ * No Docker engine runs here, so the file is checked as data. `composeProblems` lists every
+ * disagreement; the last test feeds it broken copies to show it notices.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { parse } from 'yaml';
+import { loadConfig, type Config } from '../src/config/index.js';
+import { VARIABLES } from '../src/config/variables.js';
+import { PACKAGE_ROOT } from '../src/paths.js';
+
+type Doc = Record<string, unknown>;
+type Service = { image?: string; ports?: unknown[]; environment?: Record<string, unknown> | string[]; healthcheck?: unknown; depends_on?: unknown; build?: unknown };
+
+const SERVICE = 'flash-coupon';
+const DEPENDENCIES = ['kafka', 'redis', 'mysql'];
+
+function readCompose(): Doc {
+  return parse(readFileSync(join(PACKAGE_ROOT, 'docker-compose.yml'), 'utf8')) as Doc;
+}
+
+function services(doc: Doc): Record<string, Service> {
+  return (doc['services'] ?? {}) as Record<string, Service>;
+}
+
+/** Compose's `${NAME:-default}` with an empty shell environment. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g, (_m, fallback: string | undefined) => fallback ?? '');
+}
+
+function environment(service: Service | undefined): Record<string, string> {
+  const env = service?.environment ?? {};
+  const entries = Array.isArray(env) ? env.map((line) => String(line).split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(env);
+  return Object.fromEntries(entries.map(([key, value]) => [key, interpolate(String(value ?? ''))]));
+}
+
+/** Published ports as [host, container] pairs, short ("h:c", "ip:h:c") or long syntax. */
+function publishedPorts(service: Service | undefined): [number, number][] {
+  return (service?.ports ?? []).map((entry) => {
+    if (typeof entry === 'object' && entry !== null) {
+      const long = entry as { published?: unknown; target?: unknown };
+      return [Number(long.published), Number(long.target)];
+    }
+    const parts = String(entry).split('/')[0]!.split(':');
+    return [Number(parts.at(-2) ?? parts.at(-1)), Number(parts.at(-1))];
+  });
+}
+
+function urlPort(url: string, fallback: number): number {
+  const port = new URL(url).port;
+  return port === '' ? fallback : Number(port);
+}
+
+function hostPort(address: string): [string, number] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at), Number(address.slice(at + 1))];
+}
+
+/** Every way docker-compose.yml disagrees with the config defaults; empty when it agrees. */
+function composeProblems(doc: Doc, defaults: Config): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+  const all = services(doc);
+  for (const name of [...DEPENDENCIES, SERVICE]) check(all[name] !== undefined, `no "${name}" service`);
+  const publishes = (name: string, port: number): void => {
+    const pairs = publishedPorts(all[name]);
+    check(pairs.some(([host, container]) => host === port && container === port), `${name} does not publish ${port}:${port} (has ${JSON.stringify(all[name]?.ports)})`);
+  };
+
+  // Redis and MySQL: the host reaches them on the default URLs.
+  publishes('redis', urlPort(defaults.redis.url, 6379));
+  check(/^redis:7(\b|$)/.test(all['redis']?.image ?? ''), 'redis image is not redis:7');
+  publishes('mysql', urlPort(defaults.mysql.url, 3306));
+  check(/^mysql:8(\b|$)/.test(all['mysql']?.image ?? ''), 'mysql image is not MySQL 8');
+  const mysqlEnv = environment(all['mysql']);
+  check(mysqlEnv['MYSQL_DATABASE'] === defaults.mysql.database, `MYSQL_DATABASE is ${mysqlEnv['MYSQL_DATABASE']}, the default is ${defaults.mysql.database}`);
+  const defaultMysql = new URL(defaults.mysql.url);
+  check(defaultMysql.username === 'root' && defaultMysql.password === '' && mysqlEnv['MYSQL_ALLOW_EMPTY_PASSWORD'] === 'yes', 'the default URL logs in as root without password, so MySQL must allow it');
+
+  // Kafka: the official 3.9.1 image, host listener on the default broker's port.
+  const kafka = all['kafka'];
+  const kafkaEnv = environment(kafka);
+  check(kafka?.image === 'apache/kafka:3.9.1', `kafka image is ${kafka?.image}, expected apache/kafka:3.9.1`);
+  const [, defaultBrokerPort] = hostPort(defaults.kafka.brokers[0]!);
+  publishes('kafka', defaultBrokerPort);
+  const advertised = (kafkaEnv['KAFKA_ADVERTISED_LISTENERS'] ?? '').split(',').map((l) => l.replace(/^[A-Z_]+:\/\//, ''));
+  check(advertised.includes(`localhost:${defaultBrokerPort}`), `kafka does not advertise localhost:${defaultBrokerPort} to the host`);
+  check(kafkaEnv['KAFKA_PROCESS_ROLES'] === 'broker,controller' && kafkaEnv['KAFKA_NODE_ID'] === '1', 'kafka is not a single KRaft node (node 1, broker,controller)');
+  check(kafkaEnv['KAFKA_CONTROLLER_QUORUM_VOTERS'] === '1@kafka:9093' && (kafkaEnv['KAFKA_LISTENERS'] ?? '').includes('CONTROLLER://:9093'), 'kafka controller is not on 9093 as the only voter');
+  for (const key of ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR']) {
+    check(kafkaEnv[key] === '1', `${key} is ${kafkaEnv[key]}, a single node needs 1`);
+  }
+  check(kafkaEnv['KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS'] === '0', 'group.initial.rebalance.delay.ms is not 0');
+
+  // The service: published on the default HTTP port, configured only with known variables.
+  const app = all[SERVICE];
+  const appEnv = environment(app);
+  const port = appEnv['PORT'] === undefined ? defaults.http.port : Number(appEnv['PORT']);
+  check(port === defaults.http.port, `service PORT ${port} differs from the default ${defaults.http.port}`);
+  publishes(SERVICE, defaults.http.port);
+  for (const key of Object.keys(appEnv)) check(key in VARIABLES, `service env ${key} is not a configuration variable`);
+  let config: Config | undefined;
+  try {
+    config = loadConfig({ env: appEnv });
+  } catch (err) {
+    problems.push(`service env is rejected: ${(err as Error).message}`);
+  }
+  if (config !== undefined) {
+    check(new URL(config.redis.url).hostname === 'redis' && urlPort(config.redis.url, 6379) === 6379, `REDIS_URL ${config.redis.url} is not the redis service`);
+    check(new URL(config.mysql.url).hostname === 'mysql' && urlPort(config.mysql.url, 3306) === 3306, `MYSQL_URL ${config.mysql.url} is not the mysql service`);
+    check(config.mysql.database === defaults.mysql.database, `service database ${config.mysql.database} differs from ${defaults.mysql.database}`);
+    check(config.kafka.local === false, 'the service would start its own broker: KAFKA_BROKERS is unset');
+    for (const broker of config.kafka.brokers) {
+      check(advertised.includes(broker) && broker.startsWith('kafka:'), `KAFKA_BROKERS entry ${broker} is not a listener kafka advertises to containers`);
+    }
+  }
+  const dependsOn = (app?.depends_on ?? {}) as Record<string, { condition?: string }>;
+  for (const name of DEPENDENCIES) {
+    check(dependsOn[name]?.condition === 'service_healthy', `service does not wait for ${name} to be healthy`);
+    check(all[name]?.healthcheck !== undefined, `${name} has no healthcheck`);
+  }
+  check(app?.healthcheck !== undefined, 'service has no healthcheck');
+  check(app?.build !== undefined, 'service is not built from the Dockerfile');
+  return problems;
+}
+
+t.test('docker-compose.yml agrees with the config defaults', async (t) => {
+  t.same(composeProblems(readCompose(), loadConfig({ env: {} })), []);
+});
+
+t.test('the Dockerfile builds on node:20 and starts the service', async (t) => {
+  const dockerfile = readFileSync(join(PACKAGE_ROOT, 'Dockerfile'), 'utf8');
+  const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+  t.ok(froms.length > 0 && froms.every((image) => image === 'node:20'), `every stage is node:20 (${froms.join(', ')})`);
+  t.match(dockerfile, /^RUN npm ci\b/m);
+  t.match(dockerfile, /npm run build/);
+  t.match(dockerfile, /^CMD \["node", "dist\/src\/cli\.js", "serve"\]/m);
+  const ignored = readFileSync(join(PACKAGE_ROOT, '.dockerignore'), 'utf8').split('\n');
+  t.ok(ignored.includes('node_modules') && ignored.includes('dist'), '.dockerignore keeps node_modules and dist out of the build context');
+});
+
+t.test('the check notices a broken compose file', async (t) => {
+  const defaults = loadConfig({ env: {} });
+  const mutate = (edit: (all: Record<string, Service>) => void): string[] => {
+    const doc = readCompose();
+    edit(services(doc));
+    return composeProblems(doc, defaults);
+  };
+  const env = (all: Record<string, Service>, name: string): Record<string, unknown> => all[name]!.environment as Record<string, unknown>;
+  t.match(mutate((all) => { all['redis']!.ports = ['6380:6379']; }).join('\n'), /redis does not publish 6379:6379/);
+  t.match(mutate((all) => { all['kafka']!.image = 'apache/kafka:3.8.0'; }).join('\n'), /kafka image/);
+  t.match(mutate((all) => { env(all, 'mysql')['MYSQL_DATABASE'] = 'flashcoupon'; }).join('\n'), /MYSQL_DATABASE/);
+  t.match(mutate((all) => { env(all, SERVICE)['REDIS_URL'] = 'redis://localhost:6379'; }).join('\n'), /REDIS_URL/);
+  t.match(mutate((all) => { env(all, SERVICE)['KAFKA_BROKER'] = 'kafka:29092'; }).join('\n'), /KAFKA_BROKER is not a configuration variable/);
+  t.match(mutate((all) => { env(all, SERVICE)['KAFKA_BROKERS'] = 'kafka:9092'; }).join('\n'), /KAFKA_BROKERS entry kafka:9092/);
+  t.match(mutate((all) => { env(all, SERVICE)['PORT'] = 'eighty'; }).join('\n'), /PORT/);
+  t.match(mutate((all) => { delete (all[SERVICE]!.depends_on as Record<string, unknown>)['mysql']; }).join('\n'), /wait for mysql/);
+});
