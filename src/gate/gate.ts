@@ -21,7 +21,10 @@ export interface GateSource {
 
 export interface GateCounts {
   total: number;
+  /** Admissions holding a coupon now (released ones are not counted). */
   admitted: number;
+  /** Requests answered by the gate so far, by answer. */
+  answers: Record<'ADMITTED' | 'ALREADY_ISSUED' | 'SOLD_OUT' | 'NOT_STARTED' | 'EXPIRED', number>;
 }
 
 function epochMs(date: Date | null): number {
@@ -81,9 +84,15 @@ export class Gate {
   }
 
   async counts(couponId: number): Promise<GateCounts | undefined> {
-    const [total, admitted] = await this.redis.hmget(couponKeys(couponId).meta, 'total', 'admitted');
+    const codes = [GateCode.ADMITTED, GateCode.ALREADY_ISSUED, GateCode.SOLD_OUT, GateCode.NOT_STARTED, GateCode.EXPIRED];
+    const [total, admitted, ...answered] = await this.redis.hmget(couponKeys(couponId).meta, 'total', 'admitted', ...codes.map((code) => `n:${code}`));
     if (total === null || admitted === null) return undefined;
-    return { total: Number(total), admitted: Number(admitted) };
+    const count = (i: number): number => Number(answered[i] ?? 0);
+    return {
+      total: Number(total),
+      admitted: Number(admitted),
+      answers: { ADMITTED: count(0), ALREADY_ISSUED: count(1), SOLD_OUT: count(2), NOT_STARTED: count(3), EXPIRED: count(4) },
+    };
   }
 
   /**

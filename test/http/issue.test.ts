@@ -36,6 +36,7 @@ t.test('409 SOLD_OUT once the stock is admitted', async (t) => {
   t.equal((winnerAgain.body['error'] as { code: string }).code, 'ALREADY_ISSUED', 'a winner asking again is told they have it');
   const coupon = await request(`${svc.url}/api/coupons/${couponId}`);
   t.match(coupon.body, { totalQuantity: 2, admitted: 2, remaining: 0 });
+  t.same(coupon.body['answers'], { ADMITTED: 2, ALREADY_ISSUED: 1, SOLD_OUT: 1, NOT_STARTED: 0, EXPIRED: 0 }, 'the gate counts every answer');
 });
 
 t.test('403 NOT_STARTED and EXPIRED outside the sale window', async (t) => {

@@ -51,6 +51,7 @@ export function couponRoutes(deps: { pool: Pool; gate: Gate; checkAdmin: (author
           admitted,
           issued: coupon.issuedQuantity,
           remaining: Math.max(0, coupon.totalQuantity - admitted),
+          answers: counts?.answers ?? null,
         });
       },
     },
