@@ -1,0 +1,123 @@
+/**
+ * QUEUE=kafka: a consumer-group member that hands each fetched partition batch to the
+ * writer threads. One batch in flight per partition, partitions side by side; offsets
+ * are resolved and committed only after the batch's rows are committed in MySQL and its
+ * dead letters and events are acknowledged by Kafka.
+ */
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logger.js';
+import { createKafka, ensureTopics, type KafkaClient } from '../queue/kafka-client.js';
+import { persistBatch } from './persist.js';
+import { deliverOutputs, type DeadLetterRecord } from './sinks.js';
+import { connectKafkaPublisher } from './kafka-publisher.js';
+import { countSettled } from './metrics.js';
+import type { WriterPool } from './writer-pool.js';
+import type { EachBatchPayload } from 'kafkajs';
+
+/** kafkajs only sends a heartbeat when its own interval (3 s) is due; this just asks often. */
+const HEARTBEAT_EVERY_MS = 1_000;
+const SESSION_TIMEOUT_MS = 10_000;
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+async function partitionCount(kafka: KafkaClient, settings: Config['kafka']): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, settings);
+    const metadata = await admin.fetchTopicMetadata({ topics: [settings.topic] });
+    // The topic may predate the current KAFKA_PARTITIONS: its real count decides.
+    return metadata.topics[0]?.partitions.length ?? settings.partitions;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function startKafkaConsumer(config: Config, parentLog: Logger, writer: WriterPool): Promise<RunningConsumer> {
+  const log = parentLog.child({ module: 'kafka-consumer' });
+  const settings = config.kafka;
+  const kafka = createKafka(settings, parentLog, '-writer');
+  const partitions = await partitionCount(kafka, settings);
+  const publisher = await connectKafkaPublisher(kafka, settings);
+  const consumer = kafka.consumer({
+    groupId: settings.groupId,
+    minBytes: 1,
+    maxWaitTimeInMs: settings.maxWaitMs,
+    maxBytesPerPartition: settings.maxBytesPerPartition,
+    allowAutoTopicCreation: false,
+    // A member that dies without leaving holds its partitions until this expires (kafkajs
+    // default 30 s): 10 s bounds the stall after a crash; heartbeats go every 3 s, also
+    // during long batches.
+    sessionTimeout: SESSION_TIMEOUT_MS,
+    heartbeatInterval: 3_000,
+  });
+  consumer.on(consumer.events.CRASH, (event) => log.error({ err: event.payload.error.message, restart: event.payload.restart }, 'kafka consumer crashed'));
+  const stopping = new AbortController();
+
+  async function handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0) return;
+    // Stops waiting (never a running transaction) when the consumer stops or its group
+    // membership is lost: the batch is then left unacknowledged and comes back.
+    const lost = new AbortController();
+    const signal = AbortSignal.any([stopping.signal, lost.signal]);
+    const beat = setInterval(() => {
+      heartbeat().catch((err: Error) => {
+        log.warn({ err: err.message, partition: batch.partition }, 'heartbeat failed; batch will be redone');
+        lost.abort();
+      });
+    }, HEARTBEAT_EVERY_MS);
+    try {
+      const messages = batch.messages;
+      const outcome = await persistBatch(
+        writer,
+        messages.map((message) => message.value),
+        { attempts: config.writer.retryAttempts, baseMs: config.writer.retryBaseMs, collectIssued: publisher.issued !== undefined, signal, log },
+      );
+      if (outcome === undefined) return;
+      const deadLetters = outcome.deadLetters.map((letter): DeadLetterRecord => {
+        const message = messages[letter.index] as (typeof messages)[number];
+        return {
+          value: message.value,
+          key: message.key,
+          reason: letter.reason,
+          error: letter.error,
+          attempts: letter.attempts,
+          origin: { topic: batch.topic, partition: String(batch.partition), offset: message.offset },
+        };
+      });
+      const delivered = await deliverOutputs(publisher, { deadLetters, issued: outcome.issued }, { signal, log, baseMs: config.writer.retryBaseMs });
+      if (!delivered) return;
+      countSettled(outcome.counts);
+      resolveOffset(batch.lastOffset());
+      // kafkajs commits resolved offsets right after this batch returns; this commits
+      // earlier when an auto-commit interval or threshold is configured.
+      await commitOffsetsIfNecessary();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  try {
+    await consumer.connect();
+    // A new group starts at the beginning: requests queued before any consumer ran count.
+    await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
+    await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitions, eachBatch: handleBatch });
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    await publisher.disconnect().catch(() => undefined);
+    throw err;
+  }
+  log.info({ topic: settings.topic, groupId: settings.groupId, partitions }, 'kafka consumer started');
+
+  return {
+    async stop() {
+      stopping.abort();
+      // Waits for batches in flight (they finish their write, then commit), then leaves.
+      await consumer.disconnect();
+      await publisher.disconnect();
+      log.info('kafka consumer stopped');
+    },
+  };
+}

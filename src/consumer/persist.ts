@@ -1,0 +1,102 @@
+/**
+ * Stores one batch through the writer threads until every message is either stored
+ * (inserted, duplicate or rejected) or dead-lettered. The policy:
+ *
+ * - an undecodable message is dead-lettered at once;
+ * - a failed transaction, or a writer thread that died, is retried with exponential
+ *   backoff; a message still failing after `attempts` tries is dead-lettered;
+ * - a database that cannot be reached at all does NOT use up tries: no message is at
+ *   fault, and dead-lettering would turn a MySQL outage into a flood of lost requests.
+ *   The batch waits (backoff capped) until the database is back or the consumer stops.
+ *
+ * Redoing a batch is safe because the writer is idempotent.
+ */
+import type { Logger } from '../logger.js';
+import { emptyCounts, type BatchCounts, type IssuedRow, type RawMessage, type WriteFailure } from '../store/batch-writer.js';
+import type { WriterPool } from './writer-pool.js';
+import { backoffMs, pause } from './backoff.js';
+import { writerRetries } from './metrics.js';
+
+export type DeadLetterReason = 'UNDECODABLE' | 'WRITE_FAILED';
+
+export interface DeadLetter {
+  /** Index into the batch. */
+  index: number;
+  reason: DeadLetterReason;
+  error: string;
+  attempts: number;
+}
+
+export interface PersistOutcome {
+  counts: BatchCounts;
+  deadLetters: DeadLetter[];
+  issued: IssuedRow[];
+}
+
+export interface PersistSettings {
+  attempts: number;
+  baseMs: number;
+  collectIssued: boolean;
+  /** Aborting gives up between tries (never inside a running transaction). */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+/** Undefined when aborted before every message was settled: the caller must not ack. */
+export async function persistBatch(writer: WriterPool, values: readonly RawMessage[], settings: PersistSettings): Promise<PersistOutcome | undefined> {
+  const outcome: PersistOutcome = { counts: emptyCounts(), deadLetters: [], issued: [] };
+  const tries = new Uint32Array(values.length);
+  let pending = values.map((_, index) => index);
+  for (let round = 1; ; round++) {
+    const failures = await writeOnce(writer, values, pending, settings.collectIssued, outcome);
+    pending = [];
+    for (const failure of failures) {
+      for (const index of failure.indices) {
+        if (!failure.unavailable) tries[index] = (tries[index] as number) + 1;
+        if ((tries[index] as number) < settings.attempts) pending.push(index);
+        else outcome.deadLetters.push({ index, reason: 'WRITE_FAILED', error: failure.message, attempts: tries[index] as number });
+      }
+    }
+    outcome.counts.deadLettered = outcome.deadLetters.length;
+    if (pending.length === 0) return outcome;
+    pending.sort((a, b) => a - b);
+
+    writerRetries.inc();
+    const delay = backoffMs(settings.baseMs, round);
+    const first = failures[0] as WriteFailure;
+    settings.log.warn(
+      { err: first.message, code: first.code, unavailable: failures.every((f) => f.unavailable), retrying: pending.length, round, delayMs: delay },
+      'batch not stored, retrying',
+    );
+    if (!(await pause(delay, settings.signal))) return undefined;
+  }
+}
+
+/** One trip to a writer thread for the `pending` messages; returns failures in batch indexes. */
+async function writeOnce(
+  writer: WriterPool,
+  values: readonly RawMessage[],
+  pending: number[],
+  collectIssued: boolean,
+  outcome: PersistOutcome,
+): Promise<WriteFailure[]> {
+  const toBatchIndex = (taskIndex: number): number => pending[taskIndex] as number;
+  try {
+    const result = await writer.write(
+      pending.map((index) => values[index]),
+      collectIssued,
+    );
+    outcome.counts.inserted += result.inserted;
+    outcome.counts.duplicates += result.duplicates;
+    outcome.counts.rejected += result.rejected;
+    for (const letter of result.deadLetters) {
+      outcome.deadLetters.push({ index: toBatchIndex(letter.index), reason: 'UNDECODABLE', error: letter.reason, attempts: 1 });
+    }
+    for (const row of result.issued) outcome.issued.push(row);
+    return result.failures.map((failure) => ({ ...failure, indices: failure.indices.map(toBatchIndex) }));
+  } catch (err) {
+    // The writer thread died or threw: nothing of this task is known to be stored, so the
+    // whole task is redone (idempotent), and it counts as a try.
+    return [{ indices: pending, message: err instanceof Error ? err.message : String(err), code: undefined, unavailable: false }];
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * QUEUE=redis: the consumer's side of the reliable list queue. The gate's admission script
+ * RPUSHes to `pending`; a consumer moves items to its own `processing:<id>` list (atomic,
+ * so an item is never in neither list), stores them, then trims them off. Consumers
+ * register a heartbeat in the `consumers` sorted set; the items of one that stops beating
+ * are moved back to `pending` by whoever notices.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { redisQueueKeys } from '../gate/keys.js';
+import { LUA_DIR } from '../paths.js';
+import type { DeadLetterRecord, DeadLetterSink } from './sinks.js';
+
+type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
+
+/** Far-future cutoff: a consumer stopping gracefully recovers its own list regardless. */
+const ALWAYS = String(Number.MAX_SAFE_INTEGER);
+
+function defineScript(redis: Redis, name: string, numberOfKeys: number): ScriptCall {
+  const lua = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8');
+  const commandName = `fc_${name.replaceAll('-', '_')}_${createHash('sha1').update(lua).digest('hex').slice(0, 10)}`;
+  redis.defineCommand(commandName, { lua, numberOfKeys });
+  const command = (redis as unknown as Record<string, ScriptCall | undefined>)[commandName];
+  if (command === undefined) throw new Error(`ioredis did not define ${commandName}`);
+  return command.bind(redis);
+}
+
+export interface RedisQueueKeys {
+  pending: string;
+  processing: (consumerId: string) => string;
+  consumers: string;
+  /** Dead letters of this queue: JSON entries, newest at the tail. */
+  deadLetters: string;
+}
+
+export function queueKeys(topic: string): RedisQueueKeys {
+  const keys = redisQueueKeys(topic);
+  return { ...keys, deadLetters: `${keys.pending}:dlq` };
+}
+
+/** One dead letter as stored in the Redis DLQ list. */
+export interface RedisDeadLetter {
+  value: string | null;
+  reason: string;
+  error: string;
+  attempts: number;
+  at: string;
+}
+
+export interface RedisQueue {
+  keys: RedisQueueKeys;
+  /**
+   * The consumer's next batch of up to `max` items: what its processing list still holds,
+   * topped up from pending. Acknowledge with ack(consumerId, batch.length).
+   */
+  take(consumerId: string, max: number): Promise<string[]>;
+  /** Waits for one item and moves it to the processing list (on a connection of its own). */
+  awaitItem(blocking: Redis, consumerId: string, seconds: number): Promise<boolean>;
+  /** Drops the first `count` items of the processing list: they are stored. */
+  ack(consumerId: string, count: number): Promise<void>;
+  heartbeat(consumerIds: readonly string[]): Promise<void>;
+  /** Moves back the items of consumers silent for longer than `silentMs`; returns items moved. */
+  recoverDead(silentMs: number): Promise<number>;
+  /** A stopping consumer hands back what it still holds and leaves. */
+  release(consumerId: string): Promise<number>;
+  deadLetterSink: DeadLetterSink;
+}
+
+export function createRedisQueue(redis: Redis, topic: string): RedisQueue {
+  const keys = queueKeys(topic);
+  const takeScript = defineScript(redis, 'queue-take-2', 2);
+  const recoverScript = defineScript(redis, 'queue-recover-3', 3);
+  const processingPrefix = keys.processing('');
+
+  const recover = async (consumerId: string, cutoff: string): Promise<number> => {
+    const moved = Number(await recoverScript(keys.consumers, keys.processing(consumerId), keys.pending, consumerId, cutoff));
+    return Math.max(0, moved);
+  };
+
+  return {
+    keys,
+    async take(consumerId, max) {
+      return (await takeScript(keys.pending, keys.processing(consumerId), max)) as string[];
+    },
+    async awaitItem(blocking, consumerId, seconds) {
+      return (await blocking.blmove(keys.pending, keys.processing(consumerId), 'LEFT', 'RIGHT', seconds)) !== null;
+    },
+    async ack(consumerId, count) {
+      await redis.ltrim(keys.processing(consumerId), count, -1);
+    },
+    async heartbeat(consumerIds) {
+      const now = Date.now();
+      await redis.zadd(keys.consumers, ...consumerIds.flatMap((id) => [now, id]));
+    },
+    async recoverDead(silentMs) {
+      const cutoff = String(Date.now() - silentMs);
+      // Registered consumers that went silent, plus processing lists whose owner is not
+      // registered at all (it died before its first heartbeat was kept, or was forgotten).
+      const candidates = new Set(await redis.zrangebyscore(keys.consumers, '-inf', `(${cutoff}`));
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${processingPrefix}*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of found) candidates.add(key.slice(processingPrefix.length));
+      } while (cursor !== '0');
+      let moved = 0;
+      for (const consumerId of candidates) moved += await recover(consumerId, cutoff);
+      return moved;
+    },
+    release: (consumerId) => recover(consumerId, ALWAYS),
+    deadLetterSink: {
+      async send(records: readonly DeadLetterRecord[]) {
+        const at = new Date().toISOString();
+        const entries = records.map((record) => {
+          const value = record.value === null ? null : record.value.toString();
+          const letter: RedisDeadLetter = { value, reason: record.reason, error: record.error, attempts: record.attempts, at };
+          return JSON.stringify(letter);
+        });
+        for (let start = 0; start < entries.length; start += 1000) await redis.rpush(keys.deadLetters, ...entries.slice(start, start + 1000));
+      },
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Read side of the persistence path, for the status API: where one issue request stands
+ * in the database, and the coupons a user holds. Point reads on the unique and user keys.
+ */
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Pool } from './mysql.js';
+import type { RejectionReason } from './batch-writer.js';
+
+export type { RejectionReason };
+
+export type IssueRecord =
+  | { status: 'ISSUED'; issuedAt: Date; ticket: number }
+  | { status: 'REJECTED'; reason: RejectionReason; ticket: number };
+
+export interface UserCoupon {
+  couponId: number;
+  name: string;
+  discountType: 'PERCENT' | 'FIXED';
+  discountValue: number;
+  issuedAt: Date;
+  ticket: number;
+}
+
+/** Most coupons listed for one user (a user holds at most one per coupon). */
+const USER_COUPONS_LIMIT = 1000;
+
+/** Undefined: nothing stored yet (the request may still be pending in the queue). */
+export async function findIssue(pool: Pool, couponId: number, userId: string): Promise<IssueRecord | undefined> {
+  const [issued] = await pool.execute<RowDataPacket[]>('SELECT ticket, issued_at FROM user_coupon WHERE coupon_id = ? AND user_id = ?', [couponId, userId]);
+  const row = issued[0];
+  if (row !== undefined) return { status: 'ISSUED', issuedAt: row.issued_at as Date, ticket: Number(row.ticket) };
+  const [rejected] = await pool.execute<RowDataPacket[]>('SELECT ticket, reason FROM issue_rejection WHERE coupon_id = ? AND user_id = ?', [couponId, userId]);
+  const refusal = rejected[0];
+  if (refusal !== undefined) return { status: 'REJECTED', reason: refusal.reason as RejectionReason, ticket: Number(refusal.ticket) };
+  return undefined;
+}
+
+/** Newest first. */
+export async function listUserCoupons(pool: Pool, userId: string): Promise<UserCoupon[]> {
+  const [rows] = await pool.execute<RowDataPacket[]>(
+    `SELECT uc.coupon_id, c.name, c.discount_type, c.discount_value, uc.issued_at, uc.ticket
+       FROM user_coupon uc JOIN coupon c ON c.id = uc.coupon_id
+      WHERE uc.user_id = ?
+      ORDER BY uc.issued_at DESC, uc.coupon_id DESC
+      LIMIT ${USER_COUPONS_LIMIT}`,
+    [userId],
+  );
+  return rows.map((row) => ({
+    couponId: Number(row.coupon_id),
+    name: String(row.name),
+    discountType: row.discount_type as UserCoupon['discountType'],
+    // DECIMAL arrives as a string; discounts fit a double exactly enough (2 decimals).
+    discountValue: Number(row.discount_value),
+    issuedAt: row.issued_at as Date,
+    ticket: Number(row.ticket),
+  }));
+}
