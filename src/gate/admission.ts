@@ -8,15 +8,17 @@ import type { Logger } from '../logger.js';
 import type { IssueQueue } from '../queue/producer.js';
 import { GateCode } from './codes.js';
 import type { Gate } from './gate.js';
-import { admissions, gateSeconds } from './metrics.js';
+import { countAdmission, gateSeconds } from './metrics.js';
 import { handoffSeconds } from '../queue/metrics.js';
 
-const REFUSALS: Partial<Record<number, [AppError['code'], string]>> = {
-  [GateCode.MISSING]: ['COUPON_NOT_FOUND', 'no such coupon'],
-  [GateCode.ALREADY_ISSUED]: ['ALREADY_ISSUED', 'this user already has this coupon'],
-  [GateCode.SOLD_OUT]: ['SOLD_OUT', 'all coupons have been issued'],
-  [GateCode.NOT_STARTED]: ['NOT_STARTED', 'the sale has not started yet'],
-  [GateCode.EXPIRED]: ['EXPIRED', 'the sale has ended'],
+// Built once: after the first seconds of a sale nearly every request is refused, and a
+// fresh Error per refusal would capture a stack trace each time for nothing.
+const REFUSALS: Partial<Record<number, AppError>> = {
+  [GateCode.MISSING]: new AppError('COUPON_NOT_FOUND', 'no such coupon'),
+  [GateCode.ALREADY_ISSUED]: new AppError('ALREADY_ISSUED', 'this user already has this coupon'),
+  [GateCode.SOLD_OUT]: new AppError('SOLD_OUT', 'all coupons have been issued'),
+  [GateCode.NOT_STARTED]: new AppError('NOT_STARTED', 'the sale has not started yet'),
+  [GateCode.EXPIRED]: new AppError('EXPIRED', 'the sale has ended'),
 };
 
 const RELEASE_ATTEMPTS = 60;
@@ -37,27 +39,27 @@ export class Admission {
     try {
       result = await this.gate.admit(couponId, userId, admittedAt);
     } catch (err) {
-      admissions.inc({ outcome: 'UNAVAILABLE' });
+      countAdmission('UNAVAILABLE');
       throw new AppError('UNAVAILABLE', 'the admission gate is unavailable, please retry', { cause: err });
     } finally {
       gateTimer();
     }
     if (result.code !== GateCode.ADMITTED) {
-      const [code, message] = REFUSALS[result.code] ?? ['INTERNAL', `unexpected gate result ${result.code}`];
-      admissions.inc({ outcome: code });
-      throw new AppError(code, message);
+      const refusal = REFUSALS[result.code] ?? new AppError('INTERNAL', `unexpected gate result ${result.code}`);
+      countAdmission(refusal.code);
+      throw refusal;
     }
     const handoffTimer = handoffSeconds.startTimer();
     try {
       await this.queue.enqueue({ couponId, userId, ticket: result.ticket, admittedAt });
     } catch (err) {
-      admissions.inc({ outcome: 'UNAVAILABLE' });
+      countAdmission('UNAVAILABLE');
       await this.compensate(couponId, userId, result.ticket, err);
       throw new AppError('UNAVAILABLE', 'the queue is unavailable, nothing was reserved, please retry', { cause: err });
     } finally {
       handoffTimer();
     }
-    admissions.inc({ outcome: 'ADMITTED' });
+    countAdmission('ADMITTED');
     return result.ticket;
   }
 

@@ -12,3 +12,15 @@ export const gateSeconds = new Histogram({
   help: 'Time of one admission decision in Redis (the Lua call, rebuild included)',
   buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
 });
+
+const boundAdmissions = new Map<string, ReturnType<typeof admissions.labels>>();
+
+/** Counts one decision; the child counter per outcome is bound once (no label hashing per request). */
+export function countAdmission(outcome: string): void {
+  let counter = boundAdmissions.get(outcome);
+  if (counter === undefined) {
+    counter = admissions.labels(outcome);
+    boundAdmissions.set(outcome, counter);
+  }
+  counter.inc();
+}

@@ -18,6 +18,26 @@ export interface Route {
   handler: Handler;
 }
 
+type RequestCounter = ReturnType<typeof httpRequests.labels>;
+const counters = new Map<string, RequestCounter>();
+
+const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
+
+/**
+ * prom-client hashes label objects on every inc(); the few combinations are kept bound.
+ * Methods outside the standard set count as OTHER so clients cannot grow the label set.
+ */
+function countRequest(route: string, rawMethod: string, status: number): void {
+  const method = METHODS.has(rawMethod) ? rawMethod : 'OTHER';
+  const key = `${route} ${method} ${status}`;
+  let counter = counters.get(key);
+  if (counter === undefined) {
+    counter = httpRequests.labels(route, method, String(status));
+    counters.set(key, counter);
+  }
+  counter.inc();
+}
+
 function toReply(err: unknown, log: Logger): Reply {
   if (isAppError(err)) return { ...errorReply(err), close: err.code === 'PAYLOAD_TOO_LARGE' };
   log.error({ err }, 'unexpected error while handling a request');
@@ -37,7 +57,7 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
     return;
   }
   const answer = (reply: Reply): void => {
-    httpRequests.inc({ route: route.pattern, method: ctx.method, status: reply.status });
+    countRequest(route.pattern, ctx.method, reply.status);
     send(res, state, reply);
   };
   Promise.resolve()
@@ -47,7 +67,7 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
 
 function fixedReply(reply: Reply): (res: HttpResponse, req: HttpRequest) => void {
   return (res, req) => {
-    httpRequests.inc({ route: 'unmatched', method: req.getCaseSensitiveMethod(), status: reply.status });
+    countRequest('unmatched', req.getCaseSensitiveMethod(), reply.status);
     send(res, { done: false }, reply);
   };
 }

@@ -1,5 +1,5 @@
 /** The uWebSockets.js front door: listen, and stop accepting on shutdown. */
-import uWS from 'uWebSockets.js';
+import uWS, { type TemplatedApp } from 'uWebSockets.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { mountRoutes, type Route } from './router.js';
@@ -10,8 +10,13 @@ export interface HttpServer {
   stopAccepting(): void;
 }
 
-export function startHttpServer(http: Config['http'], routes: Route[], log: Logger): Promise<HttpServer> {
+/**
+ * `setup` may register more on the app before it listens (e.g. WebSocket routes); it runs
+ * before the HTTP routes are mounted, ahead of their catch-all 404.
+ */
+export function startHttpServer(http: Config['http'], routes: Route[], log: Logger, setup?: (app: TemplatedApp) => void): Promise<HttpServer> {
   const app = uWS.App();
+  setup?.(app);
   mountRoutes(app, routes, http.bodyLimitBytes, log);
   return new Promise((resolve, reject) => {
     app.listen(http.host, http.port, (socket) => {
