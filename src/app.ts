@@ -5,7 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { collectDefaultMetrics, register } from 'prom-client';
+import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from './config/index.js';
+import { Dashboard } from './dashboard/live.js';
 import { Admission } from './gate/admission.js';
 import { Gate } from './gate/gate.js';
 import { redisQueueKeys } from './gate/keys.js';
@@ -62,6 +64,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const checks: DependencyCheck[] = [];
   const routes: Route[] = [];
   let adminToken: string | undefined;
+  let registerWebSockets: ((app: TemplatedApp) => void) | undefined;
   try {
     await waitForDependency('mysql', () => ensureDatabase(config.mysql), log);
     const pool = createPool(config.mysql);
@@ -94,12 +97,17 @@ export async function startService(config: Config, log: Logger): Promise<Running
       }
       const admission = new Admission(gate, queue, log.child({ module: 'admission' }));
       routes.push(...couponRoutes({ pool, gate, checkAdmin: adminGuard(adminToken) }), ...issueRoutes({ admission, gate, reader: issueReader(pool) }));
+      // The live dashboard reads the same pool and gate, once a second while watched.
+      const dashboard = new Dashboard({ pool, gate, redis, config, log: log.child({ module: 'dashboard' }) });
+      closers.push({ name: 'dashboard', close: () => dashboard.stop() });
+      routes.push(...dashboard.routes());
+      registerWebSockets = (app) => dashboard.register(app);
     }
 
     if (config.role !== 'api') {
       // Loaded only in roles that write, so an api process never starts worker threads.
       const { startConsumers } = await import('./consumer/index.js');
-      const consumers = await startConsumers(config, log.child({ module: 'consumer' }));
+      const consumers = await startConsumers(config, log);
       closers.push({ name: 'consumers', close: () => consumers.stop() });
     }
     if (queue !== undefined) {
@@ -109,7 +117,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       closers.push({ name: 'producer', close: () => openQueue.close() });
     }
 
-    const server = await startHttpServer(config.http, [...healthRoutes(readinessProbe(checks)), ...routes], log.child({ module: 'http' }));
+    const server = await startHttpServer(config.http, [...healthRoutes(readinessProbe(checks)), ...routes], log.child({ module: 'http' }), registerWebSockets);
     log.info({ port: server.port, queue: config.queue }, 'flash-coupon is serving');
     return {
       port: server.port,

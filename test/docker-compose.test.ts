@@ -2,18 +2,21 @@
  * docker-compose.yml must agree with the service's own defaults: the same published ports,
  * database name and Kafka version, and a service environment the config module accepts.
  * No Docker engine runs here, so the file is checked as data. `composeProblems` lists every
- * disagreement; the last test feeds it broken copies to show it notices.
+ * disagreement; the last test feeds it broken copies to show it notices. The `monitoring`
+ * profile is checked the same way (`monitoringProblems`), against the metric names a
+ * running service really exports.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { VARIABLES } from '../src/config/variables.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { startTestService } from './helpers/service.js';
 
 type Doc = Record<string, unknown>;
-type Service = { image?: string; ports?: unknown[]; environment?: Record<string, unknown> | string[]; healthcheck?: unknown; depends_on?: unknown; build?: unknown };
+type Service = { image?: string; ports?: unknown[]; environment?: Record<string, unknown> | string[]; healthcheck?: unknown; depends_on?: unknown; build?: unknown; profiles?: string[]; volumes?: unknown[]; command?: string[] | string };
 
 const SERVICE = 'flash-coupon';
 const DEPENDENCIES = ['kafka', 'redis', 'mysql'];
@@ -160,4 +163,144 @@ t.test('the check notices a broken compose file', async (t) => {
   t.match(mutate((all) => { env(all, SERVICE)['KAFKA_BROKERS'] = 'kafka:9092'; }).join('\n'), /KAFKA_BROKERS entry kafka:9092/);
   t.match(mutate((all) => { env(all, SERVICE)['PORT'] = 'eighty'; }).join('\n'), /PORT/);
   t.match(mutate((all) => { delete (all[SERVICE]!.depends_on as Record<string, unknown>)['mysql']; }).join('\n'), /wait for mysql/);
+});
+
+// --- The monitoring profile: Prometheus scraping the service, Grafana over its metrics ---
+
+const MONITORING = ['prometheus', 'grafana'];
+/** Repository files the monitoring services mount, readable with overrides (for broken copies). */
+type Files = { read(path: string): string; list(dir: string): string[] };
+
+const repoFiles = (overrides: Record<string, string> = {}): Files => ({
+  read: (path) => overrides[path] ?? readFileSync(join(PACKAGE_ROOT, path), 'utf8'),
+  list: (dir) => readdirSync(join(PACKAGE_ROOT, dir)),
+});
+
+/** The repository path behind a container path, through the service's `./x:/y` bind mounts. */
+function hostPath(service: Service | undefined, containerPath: string): string | undefined {
+  for (const volume of service?.volumes ?? []) {
+    const [source, target] = String(volume).split(':');
+    if (source === undefined || target === undefined || !source.startsWith('./')) continue;
+    if (containerPath === target || containerPath.startsWith(`${target}/`)) return join(source, containerPath.slice(target.length));
+  }
+  return undefined;
+}
+
+/** Metric names a PromQL expression reads: identifiers that are not functions, keywords or labels. */
+function promqlMetrics(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '')
+    .replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, '');
+  const keywords = new Set(['and', 'or', 'unless', 'offset', 'bool']);
+  return [...bare.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)\s*(\()?/g)].filter((m) => m[2] === undefined && !keywords.has(m[1]!)).map((m) => m[1]!);
+}
+
+/** Every sample name GET /metrics can carry, from its `# TYPE` lines (histogram -> _bucket, _sum, _count). */
+function exportedNames(metricsText: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, kind] of metricsText.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name!);
+    if (kind === 'histogram' || kind === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+  }
+  return names;
+}
+
+function monitoringProblems(doc: Doc, files: Files, exported: Set<string>, defaults: Config): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+  const all = services(doc);
+  const checkQuery = (where: string, expr: string): void => {
+    for (const name of promqlMetrics(expr)) check(exported.has(name) || name === 'up', `${where}: ${name} is not a metric the service exports`);
+  };
+  for (const name of MONITORING) {
+    check(all[name] !== undefined, `no "${name}" service`);
+    check(all[name]?.profiles?.includes('monitoring') === true, `${name} is not in the monitoring profile`);
+  }
+  check(all[SERVICE]?.profiles === undefined, 'the service itself must run without a profile');
+
+  // Prometheus: its config (through the bind mount) scrapes the service's port.
+  const prometheus = all['prometheus'];
+  const command = Array.isArray(prometheus?.command) ? prometheus.command : String(prometheus?.command ?? '').split(/\s+/);
+  const configPath = hostPath(prometheus, command.find((arg) => arg.startsWith('--config.file='))?.slice('--config.file='.length) ?? '/etc/prometheus/prometheus.yml');
+  const servicePort = Number(environment(all[SERVICE])['PORT'] ?? defaults.http.port);
+  if (configPath === undefined) problems.push('prometheus config is not mounted from the repository');
+  else {
+    type Job = { metrics_path?: string; static_configs?: { targets?: string[] }[] };
+    const config = parse(files.read(configPath)) as { scrape_configs?: Job[]; rule_files?: string[] };
+    const jobs = (config.scrape_configs ?? []).filter((job) => (job.static_configs ?? []).some((c) => (c.targets ?? []).includes(`${SERVICE}:${servicePort}`)));
+    check(jobs.length > 0, `no prometheus scrape target ${SERVICE}:${servicePort}`);
+    check(jobs.every((job) => (job.metrics_path ?? '/metrics') === '/metrics'), 'the scrape job does not read /metrics');
+    for (const ruleFile of config.rule_files ?? []) {
+      const path = hostPath(prometheus, ruleFile);
+      if (path === undefined) problems.push(`rule file ${ruleFile} is not mounted`);
+      else for (const group of (parse(files.read(path)) as { groups: { rules: { alert: string; expr: string }[] }[] }).groups) for (const rule of group.rules) checkQuery(`alert ${rule.alert}`, rule.expr);
+    }
+  }
+  const [, prometheusPort] = publishedPorts(prometheus)[0] ?? [0, 0];
+
+  // Grafana: a provisioned Prometheus data source on the prometheus service, dashboards over real metrics.
+  const grafana = all['grafana'];
+  const provisioning = hostPath(grafana, '/etc/grafana/provisioning');
+  if (provisioning === undefined) return [...problems, 'grafana provisioning is not mounted from the repository'];
+  const yamlIn = (dir: string): Doc[] => files.list(join(provisioning, dir)).filter((f) => /\.ya?ml$/.test(f)).map((f) => parse(files.read(join(provisioning, dir, f))) as Doc);
+  const sources = yamlIn('datasources').flatMap((d) => (d['datasources'] ?? []) as { uid?: string; type?: string; url?: string }[]);
+  const prometheusSources = sources.filter((ds) => ds.type === 'prometheus' && ds.url === `http://prometheus:${prometheusPort}`);
+  check(prometheusSources.length > 0, `no grafana data source at http://prometheus:${prometheusPort}`);
+  const uids = new Set(prometheusSources.map((ds) => ds.uid));
+  const providers = yamlIn('dashboards').flatMap((d) => (d['providers'] ?? []) as { options?: { path?: string } }[]);
+  const dashboardDirs = providers.map((p) => hostPath(grafana, p.options?.path ?? '')).filter((dir) => dir !== undefined);
+  check(dashboardDirs.length > 0, 'no grafana dashboard folder is provisioned from the repository');
+  let queries = 0;
+  for (const dir of dashboardDirs) {
+    for (const file of files.list(dir).filter((f) => f.endsWith('.json'))) {
+      type Panel = { title?: string; datasource?: { uid?: string }; targets?: { expr?: string; datasource?: { uid?: string } }[] };
+      let dashboard: { panels?: Panel[] };
+      try {
+        dashboard = JSON.parse(files.read(join(dir, file))) as { panels?: Panel[] };
+      } catch (err) {
+        problems.push(`${file} is not JSON: ${(err as Error).message}`);
+        continue;
+      }
+      for (const panel of dashboard.panels ?? []) {
+        for (const target of panel.targets ?? []) {
+          queries++;
+          checkQuery(`${file} "${panel.title}"`, target.expr ?? '');
+          check(uids.has(target.datasource?.uid ?? panel.datasource?.uid), `${file} "${panel.title}" uses a data source that is not provisioned`);
+        }
+      }
+    }
+  }
+  check(queries > 0, 'the grafana dashboards have no queries');
+  return problems;
+}
+
+t.test('the monitoring profile scrapes the service and charts only metrics it exports', async (t) => {
+  const svc = await startTestService({ ROLE: 'all' });
+  t.teardown(() => svc.stop());
+  const exported = exportedNames(await (await fetch(`${svc.url}/metrics`)).text());
+  t.ok(exported.has('flash_coupon_admissions_total') && exported.has('flash_coupon_consumer_lag_messages'), 'the service exports its metrics');
+  const defaults = loadConfig({ env: {} });
+  t.same(monitoringProblems(readCompose(), repoFiles(), exported, defaults), []);
+
+  t.same(promqlMetrics('histogram_quantile(0.99, sum by (le) (rate(a_bucket{x="y"}[1m]))) / b > 1.5e9 and on(i) c'), ['a_bucket', 'b', 'c']);
+  // Broken copies are noticed.
+  const dashboardPath = 'ops/grafana/dashboards/flash-coupon.json';
+  const dashboard = readFileSync(join(PACKAGE_ROOT, dashboardPath), 'utf8');
+  const broken = (edit: (all: Record<string, Service>) => void, overrides: Record<string, string> = {}): string => {
+    const doc = readCompose();
+    edit(services(doc));
+    return monitoringProblems(doc, repoFiles(overrides), exported, defaults).join('\n');
+  };
+  t.match(broken(() => undefined, { [dashboardPath]: dashboard.replace('flash_coupon_gate_seconds_bucket', 'flash_coupon_gate_latency_bucket') }), /flash_coupon_gate_latency_bucket is not a metric/);
+  t.match(broken(() => undefined, { [dashboardPath]: dashboard.slice(0, -10) }), /is not JSON/);
+  t.match(broken(() => undefined, { 'ops/prometheus/prometheus.yml': readFileSync(join(PACKAGE_ROOT, 'ops/prometheus/prometheus.yml'), 'utf8').replace(`${SERVICE}:8080`, `${SERVICE}:9090`) }), /no prometheus scrape target/);
+  const alerts = readFileSync(join(PACKAGE_ROOT, 'ops/prometheus/alerts.yml'), 'utf8');
+  t.match(broken(() => undefined, { 'ops/prometheus/alerts.yml': alerts.replace('flash_coupon_dlq_messages_total', 'flash_coupon_dead_letters_total') }), /alert FlashCouponDeadLetters: flash_coupon_dead_letters_total/);
+  t.match(broken((all) => { delete all['grafana']!.profiles; }), /grafana is not in the monitoring profile/);
+  t.match(broken((all) => { all['prometheus']!.ports = ['9091:9091']; }), /no grafana data source at http:\/\/prometheus:9091/);
 });

@@ -32,6 +32,7 @@ export interface Config {
     readonly batchMax: number;
     readonly maxWaitMs: number;
     readonly maxBytesPerPartition: number;
+    readonly sessionTimeoutMs: number;
   };
   readonly writer: {
     readonly threads: number;
@@ -134,6 +135,7 @@ export function loadConfig(source: ConfigSource = {}): Config {
       batchMax: v.PRODUCER_BATCH_MAX as number,
       maxWaitMs: v.CONSUMER_MAX_WAIT_MS as number,
       maxBytesPerPartition: v.CONSUMER_MAX_BYTES_PER_PARTITION as number,
+      sessionTimeoutMs: v.CONSUMER_SESSION_TIMEOUT_MS as number,
     },
     writer: {
       threads: (v.WORKER_THREADS as number | undefined) ?? partitions,

@@ -16,7 +16,6 @@ import type { EachBatchPayload } from 'kafkajs';
 
 /** kafkajs only sends a heartbeat when its own interval (3 s) is due; this just asks often. */
 const HEARTBEAT_EVERY_MS = 1_000;
-const SESSION_TIMEOUT_MS = 10_000;
 
 export interface RunningConsumer {
   stop(): Promise<void>;
@@ -48,9 +47,9 @@ export async function startKafkaConsumer(config: Config, parentLog: Logger, writ
     maxBytesPerPartition: settings.maxBytesPerPartition,
     allowAutoTopicCreation: false,
     // A member that dies without leaving holds its partitions until this expires (kafkajs
-    // default 30 s): 10 s bounds the stall after a crash; heartbeats go every 3 s, also
-    // during long batches.
-    sessionTimeout: SESSION_TIMEOUT_MS,
+    // default 30 s; ours 10 s bounds the stall after a crash); heartbeats go every 3 s,
+    // also during long batches.
+    sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: 3_000,
   });
   consumer.on(consumer.events.CRASH, (event) => log.error({ err: event.payload.error.message, restart: event.payload.restart }, 'kafka consumer crashed'));
