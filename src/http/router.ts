@@ -38,8 +38,18 @@ function countRequest(route: string, rawMethod: string, status: number): void {
   counter.inc();
 }
 
+/** Shared refusal errors (SOLD_OUT...) answer most requests of a sale: serialise each once. */
+const replies = new WeakMap<AppError, Reply>();
+
 function toReply(err: unknown, log: Logger): Reply {
-  if (isAppError(err)) return { ...errorReply(err), close: err.code === 'PAYLOAD_TOO_LARGE' };
+  if (isAppError(err)) {
+    let reply = replies.get(err);
+    if (reply === undefined) {
+      reply = { ...errorReply(err), close: err.code === 'PAYLOAD_TOO_LARGE' };
+      replies.set(err, reply);
+    }
+    return reply;
+  }
   log.error({ err }, 'unexpected error while handling a request');
   return errorReply(new AppError('INTERNAL', 'internal error'));
 }
