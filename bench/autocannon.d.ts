@@ -22,6 +22,8 @@ declare module 'autocannon' {
     pipelining?: number;
     /** Total requests to send, then stop. */
     amount?: number;
+    /** Seconds to run when no `amount` is given (default 10). */
+    duration?: number;
     /** Seconds before a request counts as timed out. */
     timeout?: number;
     method?: string;

@@ -33,7 +33,8 @@ export interface LoadOptions {
   readonly onProgress?: (responses: number, total: number) => void;
 }
 
-const CODE = /"code"\s*:\s*"([A-Z_]+)"/;
+/** The stable error code in an error body. */
+export const CODE = /"code"\s*:\s*"([A-Z_]+)"/;
 
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { scenario } = options;

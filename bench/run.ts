@@ -42,7 +42,8 @@ export function say(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
 
-async function cleanUp(options: BenchOptions, queue: Queue, service: ServiceHandle, db: BenchDb, couponIds: readonly number[]): Promise<void> {
+/** Best effort: the coupons' rows and Redis keys, and the run's Kafka topic and group. */
+export async function cleanUp(options: Pick<BenchOptions, 'redisUrl' | 'kafkaBrokers'>, queue: Queue, service: ServiceHandle, db: BenchDb, couponIds: readonly number[]): Promise<void> {
   const attempt = async (what: string, work: () => Promise<void>): Promise<void> => {
     try {
       await work();

@@ -15,7 +15,7 @@ import type { Logger } from '../logger.js';
 import { emptyCounts, type BatchCounts, type IssuedRow, type RawMessage, type WriteFailure } from '../store/batch-writer.js';
 import type { WriterPool } from './writer-pool.js';
 import { backoffMs, pause } from './backoff.js';
-import { writerRetries } from './metrics.js';
+import { writerBatchMessages, writerRetries, writerTransactionSeconds } from './metrics.js';
 
 export type DeadLetterReason = 'UNDECODABLE' | 'WRITE_FAILED';
 
@@ -45,6 +45,7 @@ export interface PersistSettings {
 /** Undefined when aborted before every message was settled: the caller must not ack. */
 export async function persistBatch(writer: WriterPool, values: readonly RawMessage[], settings: PersistSettings): Promise<PersistOutcome | undefined> {
   const outcome: PersistOutcome = { counts: emptyCounts(), deadLetters: [], issued: [] };
+  writerBatchMessages.observe(values.length);
   const tries = new Uint32Array(values.length);
   let pending = values.map((_, index) => index);
   for (let round = 1; ; round++) {
@@ -93,6 +94,8 @@ async function writeOnce(
       outcome.deadLetters.push({ index: toBatchIndex(letter.index), reason: 'UNDECODABLE', error: letter.reason, attempts: 1 });
     }
     for (const row of result.issued) outcome.issued.push(row);
+    // Timed in the writer thread, observed here: the thread's registry is not the one served.
+    for (const seconds of result.transactionSeconds) writerTransactionSeconds.observe(seconds);
     return result.failures.map((failure) => ({ ...failure, indices: failure.indices.map(toBatchIndex) }));
   } catch (err) {
     // The writer thread died or threw: nothing of this task is known to be stored, so the

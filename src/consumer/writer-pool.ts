@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { workerFile } from '../paths.js';
 import type { BatchResult, RawMessage } from '../store/batch-writer.js';
+import { watchPool } from './metrics.js';
 import { packTask, transferListOf, type WriterTask, type WriterWorkerData } from './writer-task.js';
 
 export interface WriterPool {
@@ -36,11 +37,22 @@ export function createWriterPool(config: Config, log: Logger, options: WriterPoo
     workerData,
   });
   pool.on('error', (err: Error) => log.error({ err: err.message }, 'writer thread error'));
+  // Read at scrape time only. Piscina's utilization is run time over (threads x time since
+  // start); run time is that share of the capacity, in seconds.
+  const unwatch = watchPool({
+    utilization: () => pool.utilization,
+    busySeconds: () => (pool.utilization * pool.duration * pool.maxThreads) / 1000,
+    queueSize: () => pool.queueSize,
+    threads: () => pool.threads.length,
+  });
   return {
     write(values, collectIssued) {
       const task = packTask(values, collectIssued);
       return pool.run(task, { transferList: transferListOf(task) });
     },
-    destroy: () => pool.destroy(),
+    destroy() {
+      unwatch();
+      return pool.destroy();
+    },
   };
 }

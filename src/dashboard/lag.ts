@@ -2,7 +2,8 @@
  * Consumer lag for the dashboard: admitted requests not yet taken by a writer. Kafka: the
  * group's committed offsets against the topic's end offsets. Redis queue: the pending list
  * plus what consumers hold in their processing lists. Read on its own schedule with one
- * call in flight at most, so a slow broker never holds up a snapshot.
+ * call in flight at most, so a slow broker never holds up a snapshot. The same readings feed
+ * the lag gauges of GET /metrics (metrics.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
@@ -15,12 +16,23 @@ export interface LagReading {
   messages: number | null;
   /** Kafka: per partition. */
   partitions?: { partition: number; lag: number }[];
+  /** Redis queue: the pending list and the consumers' processing lists (summed). */
+  lists?: { pending: number; processing: number };
   /** When this reading was taken (epoch ms); 0 before the first. */
   at: number;
   error?: string;
 }
 
+/** What is measured, for metric labels. */
+export interface LagSource {
+  queue: 'kafka' | 'redis';
+  topic: string;
+  /** Kafka: the consumer group. */
+  group?: string;
+}
+
 export interface LagProbe {
+  readonly source: LagSource;
   latest(): LagReading;
   /** Starts a new reading unless one is in flight. */
   refresh(): void;
@@ -31,7 +43,7 @@ export interface LagProbe {
 
 type Reader = () => Promise<Omit<LagReading, 'at'>>;
 
-function probe(read: Reader, close: () => Promise<void>, log: Logger): LagProbe {
+function probe(source: LagSource, read: Reader, close: () => Promise<void>, log: Logger): LagProbe {
   let latest: LagReading = { messages: null, at: 0 };
   let running: Promise<LagReading> | undefined;
   let failing = false;
@@ -56,6 +68,7 @@ function probe(read: Reader, close: () => Promise<void>, log: Logger): LagProbe 
     return running;
   };
   return {
+    source,
     latest: () => latest,
     refresh: () => void start(),
     read: start,
@@ -99,7 +112,7 @@ export function kafkaLagProbe(kafka: Config['kafka'], log: Logger): LagProbe {
     });
     return { messages: partitions.reduce((sum, entry) => sum + entry.lag, 0), partitions };
   };
-  return probe(read, async () => {
+  return probe({ queue: 'kafka', topic: kafka.topic, group: kafka.groupId }, read, async () => {
     closed = true;
     const open = admin;
     admin = undefined;
@@ -111,8 +124,9 @@ export function redisLagProbe(redis: Redis, topic: string, log: Logger): LagProb
   const keys = redisQueueKeys(topic);
   const read: Reader = async () => {
     const consumers = await redis.zrange(keys.consumers, 0, -1);
-    const lengths = await Promise.all([redis.llen(keys.pending), ...consumers.map((id) => redis.llen(keys.processing(id)))]);
-    return { messages: lengths.reduce((sum, n) => sum + n, 0) };
+    const [pending, ...processing] = await Promise.all([redis.llen(keys.pending), ...consumers.map((id) => redis.llen(keys.processing(id)))]);
+    const lists = { pending: pending as number, processing: processing.reduce((sum, n) => sum + n, 0) };
+    return { messages: lists.pending + lists.processing, lists };
   };
-  return probe(read, async () => undefined, log);
+  return probe({ queue: 'redis', topic }, read, async () => undefined, log);
 }

@@ -10,6 +10,8 @@ export interface RequestContext {
   url: string;
   params: string[];
   authorization: string;
+  /** The caller's X-Request-Id (checked when used), for correlating our logs with theirs. */
+  requestId: string;
   /** Resolves with the whole body; rejects with PAYLOAD_TOO_LARGE past the limit. */
   body(): Promise<Buffer>;
 }
@@ -26,6 +28,7 @@ export function captureRequest(res: HttpResponse, req: HttpRequest, paramCount: 
     url: req.getUrl(),
     params,
     authorization: req.getHeader('authorization'),
+    requestId: req.getHeader('x-request-id'),
     body: () => body,
   };
 }

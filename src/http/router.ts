@@ -41,7 +41,16 @@ function countRequest(route: string, rawMethod: string, status: number): void {
 /** Shared refusal errors (SOLD_OUT...) answer most requests of a sale: serialise each once. */
 const replies = new WeakMap<AppError, Reply>();
 
-function toReply(err: unknown, log: Logger): Reply {
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+let requestSeq = 0;
+
+/** Ids are made only for the rare request that needs one: an unexpected error. */
+function requestIdOf(ctx: RequestContext | undefined): string {
+  const given = ctx?.requestId ?? '';
+  return REQUEST_ID.test(given) ? given : `${process.pid}-${++requestSeq}`;
+}
+
+function toReply(err: unknown, log: Logger, ctx?: RequestContext): Reply {
   if (isAppError(err)) {
     let reply = replies.get(err);
     if (reply === undefined) {
@@ -50,8 +59,9 @@ function toReply(err: unknown, log: Logger): Reply {
     }
     return reply;
   }
-  log.error({ err }, 'unexpected error while handling a request');
-  return errorReply(new AppError('INTERNAL', 'internal error'));
+  const requestId = requestIdOf(ctx);
+  log.error({ err, requestId, url: ctx?.url.slice(0, 200) }, 'unexpected error while handling a request');
+  return { ...errorReply(new AppError('INTERNAL', `internal error (request ${requestId})`)), headers: { 'X-Request-Id': requestId } };
 }
 
 function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: number, bodyLimit: number, log: Logger): void {
@@ -72,7 +82,7 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
   };
   Promise.resolve()
     .then(() => route.handler(ctx))
-    .then(answer, (err: unknown) => answer(toReply(err, log)));
+    .then(answer, (err: unknown) => answer(toReply(err, log, ctx)));
 }
 
 function fixedReply(reply: Reply): (res: HttpResponse, req: HttpRequest) => void {

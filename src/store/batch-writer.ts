@@ -7,6 +7,7 @@
  * No threads here: the Piscina worker (workers/batch-writer.ts) is a thin shell around
  * `writeBatch`, which tests call directly.
  */
+import { performance } from 'node:perf_hooks';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Pool } from './mysql.js';
 import { decodeIssueRequest, UndecodableMessage, type IssueRequest } from '../queue/message.js';
@@ -56,6 +57,11 @@ export interface BatchResult extends BatchCounts {
    * stored with the same ticket (so the issued events are at-least-once across crashes).
    */
   issued: IssuedRow[];
+  /**
+   * Seconds from BEGIN to COMMIT of each committed transaction (one per coupon), for the
+   * caller's metrics: the worker thread's own metric registry is not the one /metrics serves.
+   */
+  transactionSeconds: number[];
 }
 
 interface Request extends IssueRequest {
@@ -91,7 +97,7 @@ export function emptyCounts(): BatchCounts {
 }
 
 export async function writeBatch(pool: Pool, messages: readonly RawMessage[], options: WriteOptions): Promise<BatchResult> {
-  const result: BatchResult = { ...emptyCounts(), deadLetters: [], failures: [], issued: [] };
+  const result: BatchResult = { ...emptyCounts(), deadLetters: [], failures: [], issued: [], transactionSeconds: [] };
   const groups = new Map<number, Request[]>();
   messages.forEach((raw, index) => {
     let request: IssueRequest;
@@ -113,7 +119,8 @@ export async function writeBatch(pool: Pool, messages: readonly RawMessage[], op
   await Promise.all(
     [...groups].map(async ([couponId, requests]) => {
       try {
-        const outcome = await writeCouponGroup(pool, couponId, requests, options);
+        const { outcome, seconds } = await writeCouponGroup(pool, couponId, requests, options);
+        result.transactionSeconds.push(seconds);
         result.inserted += outcome.inserted;
         result.duplicates += outcome.duplicates;
         result.rejected += outcome.rejected;
@@ -144,15 +151,16 @@ function orderByTicket(requests: Request[]): { unique: Request[]; repeated: numb
   return { unique, repeated: sorted.length - unique.length };
 }
 
-async function writeCouponGroup(pool: Pool, couponId: number, requests: Request[], options: WriteOptions): Promise<GroupOutcome> {
+async function writeCouponGroup(pool: Pool, couponId: number, requests: Request[], options: WriteOptions): Promise<{ outcome: GroupOutcome; seconds: number }> {
   // A failure to get a connection is reported by the caller as "unavailable".
   const connection = await pool.getConnection();
   let broken = false;
   try {
+    const began = performance.now();
     await connection.beginTransaction();
     const outcome = await writeInTransaction(connection, couponId, requests, options);
     await connection.commit();
-    return outcome;
+    return { outcome, seconds: (performance.now() - began) / 1000 };
   } catch (err) {
     broken = isUnavailableError(err);
     if (!broken) await connection.rollback().catch(() => undefined);
