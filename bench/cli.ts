@@ -10,6 +10,7 @@ import { formatTable } from './report.js';
 import { manyJson, runJson, stamp, writeFile } from './results.js';
 import { runOnce, say, RESULTS_DIR, type RunRecord } from './run.js';
 import { sweep } from './sweep.js';
+import { runCommand } from './entry.js';
 
 async function main(options: BenchOptions): Promise<number> {
   const context = runContext();
@@ -31,22 +32,4 @@ async function main(options: BenchOptions): Promise<number> {
   return records.every((r) => r.verdict.ok) ? 0 : 1;
 }
 
-let options: BenchOptions;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (err) {
-  if (!(err instanceof UsageError)) throw err;
-  process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    say(`failed: ${(err as Error).message}`);
-    process.exit(1);
-  },
-);
+runCommand('bench', USAGE, parseOptions, UsageError, main);

@@ -20,6 +20,7 @@ import { startProfiled } from './profile-process.js';
 import { joinTraceFiles, traceFiles } from './profile-trace.js';
 import { cleanUp } from './run.js';
 import { freePort, waitReady, type ServiceHandle } from './service.js';
+import { runCommand } from './entry.js';
 
 const READY_TIMEOUT_MS = 180_000;
 /** clinic's analysis of a long bubbleprof run takes minutes. */
@@ -120,22 +121,4 @@ async function main(options: ProfileOptions): Promise<number> {
   return 0;
 }
 
-let options: ProfileOptions;
-try {
-  options = parseProfileOptions(process.argv.slice(2));
-} catch (err) {
-  if (!(err instanceof ProfileUsageError)) throw err;
-  process.stderr.write(`profile: ${err.message}\n${PROFILE_USAGE}\n`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${PROFILE_USAGE}\n`);
-  process.exit(0);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    say(`failed: ${(err as Error).message}`);
-    process.exit(1);
-  },
-);
+runCommand('profile', PROFILE_USAGE, parseProfileOptions, ProfileUsageError, main);

@@ -20,6 +20,7 @@ import { startSoakLoad, type SoakLoad } from './soak-load.js';
 import { fifths, fifthsTable, integrityFailures, levelOff, sampleLine, type CouponCheck, type SoakSample } from './soak-metrics.js';
 import { parseSoakOptions, SOAK_USAGE, SoakUsageError, type SoakOptions } from './soak-options.js';
 import { Sampler } from './soak-sampler.js';
+import { runCommand } from './entry.js';
 
 /** Extra rows (an oversell) would arrive shortly after the expected ones: look again after this. */
 const SETTLE_MS = 500;
@@ -140,22 +141,4 @@ async function main(options: SoakOptions): Promise<number> {
   }
 }
 
-let options: SoakOptions;
-try {
-  options = parseSoakOptions(process.argv.slice(2));
-} catch (err) {
-  if (!(err instanceof SoakUsageError)) throw err;
-  process.stderr.write(`soak: ${err.message}\n${SOAK_USAGE}\n`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${SOAK_USAGE}\n`);
-  process.exit(0);
-}
-main(options).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    say(`failed: ${(err as Error).message}`);
-    process.exit(1);
-  },
-);
+runCommand('soak', SOAK_USAGE, parseSoakOptions, SoakUsageError, main);
