@@ -156,3 +156,21 @@ export async function testKafka(config: Config, log: Logger): Promise<TestKafka>
     },
   };
 }
+
+/** A pool on the test database and a coupon maker whose coupons are dropped at teardown. */
+export async function scratchCoupons(config: Config, teardown: (fn: () => Promise<void>) => void): Promise<{ pool: Pool; coupon: (stock: number) => Promise<number> }> {
+  const pool = await openStore(config);
+  const couponIds: number[] = [];
+  teardown(async () => {
+    await dropCoupons(pool, couponIds);
+    await pool.end();
+  });
+  return {
+    pool,
+    async coupon(stock) {
+      const id = await createCoupon(pool, stock);
+      couponIds.push(id);
+      return id;
+    },
+  };
+}

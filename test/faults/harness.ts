@@ -3,26 +3,15 @@
  * users while a fault is injected, and the same final check for every scenario:
  * rows = admitted, no duplicate, no oversell, every 202 stored, every refusal left no trace.
  */
-import { createServer } from 'node:net';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Test } from 'tap';
 import type { Config } from '../../src/config/index.js';
 import { createPool, type Pool } from '../../src/store/mysql.js';
 import { createCoupon, request, type TestService } from '../helpers/service.js';
 
-export type Outcome = number | 'error';
+export { freePort } from '../../bench/service.js';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export type Outcome = number | 'error';
 
 export interface SaleOptions {
   users: number;

@@ -8,21 +8,10 @@ import { writeBatch, type BatchResult } from '../../src/store/batch-writer.js';
 import { encodeIssueRequest, type IssueRequest } from '../../src/queue/message.js';
 import { createPool } from '../../src/store/mysql.js';
 import { testConfig } from '../helpers/env.js';
-import { admitted, couponState, createCoupon, dropCoupons, openStore, storedAndRefused, storedUsers } from '../consumer/helpers.js';
+import { admitted, couponState, scratchCoupons, storedAndRefused, storedUsers } from '../consumer/helpers.js';
 
 const config = testConfig();
-const pool = await openStore(config);
-const couponIds: number[] = [];
-t.teardown(async () => {
-  await dropCoupons(pool, couponIds);
-  await pool.end();
-});
-
-async function coupon(stock: number): Promise<number> {
-  const id = await createCoupon(pool, stock);
-  couponIds.push(id);
-  return id;
-}
+const { pool, coupon } = await scratchCoupons(config, (fn) => t.teardown(fn));
 
 const encode = (requests: IssueRequest[]): string[] => requests.map(encodeIssueRequest);
 const write = (messages: (string | Buffer | null)[], chunkRows = 7, collectIssued = false): Promise<BatchResult> =>

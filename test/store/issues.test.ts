@@ -4,20 +4,9 @@ import { findIssue, listUserCoupons } from '../../src/store/issues.js';
 import { writeBatch } from '../../src/store/batch-writer.js';
 import { encodeIssueRequest } from '../../src/queue/message.js';
 import { testConfig, uniqueName } from '../helpers/env.js';
-import { createCoupon, dropCoupons, openStore } from '../consumer/helpers.js';
+import { scratchCoupons } from '../consumer/helpers.js';
 
-const pool = await openStore(testConfig());
-const couponIds: number[] = [];
-t.teardown(async () => {
-  await dropCoupons(pool, couponIds);
-  await pool.end();
-});
-
-async function coupon(stock: number): Promise<number> {
-  const id = await createCoupon(pool, stock);
-  couponIds.push(id);
-  return id;
-}
+const { pool, coupon } = await scratchCoupons(testConfig(), (fn) => t.teardown(fn));
 
 async function store(couponId: number, userId: string, ticket: number): Promise<void> {
   await writeBatch(pool, [encodeIssueRequest({ couponId, userId, ticket, admittedAt: Date.now() })], { chunkRows: 10, collectIssued: false });
