@@ -1,7 +1,9 @@
 # flash-coupon service image: `docker build -t flash-coupon .` (docker-compose.yml uses it).
 FROM node:20 AS build
 WORKDIR /app
+# patches/ first: npm ci's postinstall (patch-package) applies them to node_modules.
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev

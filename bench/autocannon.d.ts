@@ -29,6 +29,13 @@ declare module 'autocannon' {
     method?: string;
     headers?: Record<string, string>;
     requests?: AutocannonRequest[];
+    /** Called with each connection's client as it is created, in connection order. */
+    setupClient?: (client: AutocannonClient) => void;
+  }
+
+  interface AutocannonClient {
+    /** Replaces the client's request list; autocannon builds every request buffer here, once. */
+    setRequests(requests: AutocannonRequest[]): void;
   }
 
   interface AutocannonResult {
@@ -46,5 +53,5 @@ declare module 'autocannon' {
   function autocannon(options: AutocannonOptions, done: (err: Error | null, result: AutocannonResult) => void): AutocannonInstance;
 
   export default autocannon;
-  export type { AutocannonRequest, AutocannonOptions, AutocannonResult, AutocannonInstance };
+  export type { AutocannonRequest, AutocannonClient, AutocannonOptions, AutocannonResult, AutocannonInstance };
 }

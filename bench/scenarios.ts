@@ -52,3 +52,21 @@ export function userIdOf(scenario: Scenario, requestIndex: number): string {
 export function expectedAdmissions(scenario: Scenario): number {
   return Math.min(scenario.stock, scenario.users);
 }
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/**
+ * The userIds connection `client` of `connections` sends, in order, as one list that
+ * autocannon repeats. autocannon splits `requests` over the connections with the remainder
+ * to the first ones, so connection c sends requests c, c + connections, c + 2 * connections
+ * and so on; their users repeat with period users / gcd(users, connections), so that many
+ * entries (or fewer, when the connection sends fewer) reproduce userIdOf for every request.
+ */
+export function clientUserIds(scenario: Scenario, connections: number, client: number): string[] {
+  const sent = Math.floor(scenario.requests / connections) + (client < scenario.requests % connections ? 1 : 0);
+  const period = scenario.users / gcd(scenario.users, connections);
+  const length = Math.min(sent, period);
+  return Array.from({ length }, (_, m) => userIdOf(scenario, client + m * connections));
+}

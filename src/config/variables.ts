@@ -119,7 +119,7 @@ export const VARIABLES = {
   KAFKA_GROUP_ID: { description: 'Consumer group of the batch writers', default: 'flash-coupon-writers', parse: text(1, 200) },
   PRODUCER_LINGER_MS: { description: 'How long admitted requests are collected before one sendBatch', default: '1', parse: int(0, 1000) },
   PRODUCER_BATCH_MAX: { description: 'Messages that close a producer batch early', default: '1000', parse: int(1, 100000) },
-  CONSUMER_MAX_WAIT_MS: { description: 'Broker long-poll wait per fetch (kafkajs default 5000 is Phase 2 latency)', default: '20', parse: int(0, 10000) },
+  CONSUMER_MAX_WAIT_MS: { description: 'How long the broker holds a fetch while no message arrives (it answers at once when one does); lower polls idle brokers more', default: '500', parse: int(0, 10000) },
   CONSUMER_SESSION_TIMEOUT_MS: { description: 'A consumer that dies without leaving holds its partitions this long (kafkajs default 30000)', default: '10000', parse: int(6000, 300000) },
   CONSUMER_MAX_BYTES_PER_PARTITION: { description: 'Fetch size per partition', default: '1048576', parse: int(1024, 104857600) },
   WORKER_THREADS: { description: 'Batch writer threads (defaults to the partition count)', default: undefined, parse: optionalInt(1, 64) },

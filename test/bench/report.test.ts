@@ -6,7 +6,7 @@ import t from 'tap';
 import { niceMax, sweepSvg } from '../../bench/chart.js';
 import { parseOptions } from '../../bench/options.js';
 import { formatTable, percentile, summarize, type Measurements, type RunSettings } from '../../bench/report.js';
-import { SCENARIOS, userIdOf } from '../../bench/scenarios.js';
+import { SCENARIOS, clientUserIds, userIdOf, type Scenario } from '../../bench/scenarios.js';
 
 const settings: RunSettings = { scenario: 's1', queue: 'kafka', partitions: 3, threads: 2, concurrency: 100, requests: 5000, users: 5000, stock: 500 };
 
@@ -127,6 +127,31 @@ t.test('scenarios: S1 users are all distinct, S2 users repeat after 200,000', as
   t.equal(userIdOf(SCENARIOS.s2, 200_000), userIdOf(SCENARIOS.s2, 0));
   t.equal(SCENARIOS.s2.requests, 1_000_000);
   t.equal(SCENARIOS.s2.stock, 100_000);
+});
+
+/** Every request's userId as autocannon sends them: each connection repeats its list. */
+function sentUserIds(scenario: Scenario, connections: number): string[] {
+  const sent: string[] = [];
+  for (let c = 0; c < connections; c++) {
+    const list = clientUserIds(scenario, connections, c);
+    const count = Math.floor(scenario.requests / connections) + (c < scenario.requests % connections ? 1 : 0);
+    for (let m = 0; m < count; m++) sent.push(list[m % list.length] ?? 'missing');
+  }
+  return sent.sort();
+}
+
+t.test('the connections together send exactly the users of userIdOf, each request once', async (t) => {
+  const cases: Array<[Scenario, number]> = [
+    [SCENARIOS.s1, 100],
+    [SCENARIOS.s1, 7],
+    [{ ...SCENARIOS.s2, requests: 10_000, users: 2_000, stock: 100 }, 100],
+    [{ ...SCENARIOS.s2, requests: 10_001, users: 1_999, stock: 100 }, 64],
+  ];
+  for (const [scenario, connections] of cases) {
+    const expected = Array.from({ length: scenario.requests }, (_, i) => userIdOf(scenario, i)).sort();
+    t.same(sentUserIds(scenario, connections), expected, `${scenario.requests} requests, ${scenario.users} users, ${connections} connections`);
+  }
+  t.equal(clientUserIds(SCENARIOS.s2, 100, 0).length, 2000, 'S2 lists hold one period, not all 10,000 requests');
 });
 
 t.test('argv is parsed in one place with clear errors', async (t) => {
