@@ -20,14 +20,17 @@ async function main(options: BenchOptions): Promise<number> {
     return failedRuns.length === 0 && records.every((r) => r.verdict.ok) ? 0 : 1;
   }
   if (scenario === undefined) throw new UsageError('no scenario');
-  const queues: Queue[] = options.mode === 'compare' ? ['kafka', 'redis'] : [options.queue];
+  const queues: Queue[] = options.mode === 'compare' ? ['kafka', 'redis'] : Array.from({ length: options.runs }, () => options.queue);
   const records: RunRecord[] = [];
-  for (const queue of queues) {
+  for (const [i, queue] of queues.entries()) {
+    if (options.runs > 1) say(`run ${i + 1} of ${options.runs}`);
     records.push(await runOnce(options, { scenario, queue, partitions: options.partitions[0], threads: options.threads[0] }));
   }
-  process.stdout.write(`${formatTable(records)}\n`);
-  const name = `${scenario.name}-${options.mode === 'compare' ? 'compare' : options.queue}-${stamp()}.json`;
-  const text = options.mode === 'compare' ? manyJson('compare', context, records) : runJson(context, records[0] as RunRecord);
+  const repeated = options.runs > 1;
+  process.stdout.write(`${formatTable(records, repeated)}\n`);
+  const kind = options.mode === 'compare' ? 'compare' : repeated ? 'repeat' : undefined;
+  const name = `${scenario.name}-${options.mode === 'compare' ? 'compare' : options.queue}${repeated ? `-x${options.runs}` : ''}-${stamp()}.json`;
+  const text = kind === undefined ? runJson(context, records[0] as RunRecord) : manyJson(kind, context, records);
   say(`wrote ${writeFile(options.jsonFile ?? join(RESULTS_DIR, name), text)}`);
   return records.every((r) => r.verdict.ok) ? 0 : 1;
 }

@@ -30,6 +30,8 @@ export interface BenchOptions {
   /** Requests sent to a separate coupon before the measured run (0: a cold service). */
   readonly warmup: number;
   readonly keepData: boolean;
+  /** Times the scenario is run (each with its own service); the table adds their medians. */
+  readonly runs: number;
   readonly serviceArgs: readonly string[];
   readonly help: boolean;
 }
@@ -49,12 +51,13 @@ export const USAGE = `usage: npm run bench -- [options] [-- service flags]
   --phase2-timeout-ms MS    give up waiting for the rows after MS (S1 60 s, S2 300 s)
   --warmup N                requests to a throw-away coupon first, so JIT and connections are warm (default 2000; 0: cold)
   --keep-data               leave the run's rows, Redis keys and topic in place
+  --runs N                  run the scenario N times, each with a fresh service, and add the medians (default 1)
   --compare                 Kafka mode and Redis-list mode, one after the other, side by side
   --sweep [--scenarios s1,s2] [--quick]   partitions x threads on each scenario, plus bench/results/sweep.svg`;
 
 const VALUE_FLAGS = new Set([
   '--scenario', '--scenarios', '--queue', '--concurrency', '--partitions', '--threads', '--requests', '--users', '--stock',
-  '--json', '--url', '--admin-token', '--mysql-url', '--redis-url', '--kafka-brokers', '--phase2-timeout-ms', '--warmup',
+  '--json', '--url', '--admin-token', '--mysql-url', '--redis-url', '--kafka-brokers', '--phase2-timeout-ms', '--warmup', '--runs',
 ]);
 const SWITCHES = new Set(['--compare', '--sweep', '--quick', '--keep-data', '--help', '-h']);
 
@@ -147,6 +150,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const defaults = loadConfig({ env: {} });
   const concurrency = flags.has('--concurrency') ? positiveInt('--concurrency', flags.get('--concurrency') as string, 10_000) : undefined;
   const timeout = flags.get('--phase2-timeout-ms');
+  const runs = flags.has('--runs') ? positiveInt('--runs', flags.get('--runs') as string, 50) : 1;
+  if (runs > 1 && mode !== 'run') throw new UsageError('--runs repeats one scenario; --compare and --sweep run once per setting');
   const warmup = flags.get('--warmup') ?? '2000';
   if (!/^\d+$/.test(warmup) || Number(warmup) > 1_000_000) throw new UsageError(`--warmup must be an integer from 0 to 1000000 (got "${warmup}")`);
   return {
@@ -166,6 +171,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     phase2TimeoutMs: timeout === undefined ? undefined : positiveInt('--phase2-timeout-ms', timeout, 3_600_000),
     warmup: Number(warmup),
     keepData: switches.has('--keep-data'),
+    runs,
     serviceArgs,
     help: switches.has('--help') || switches.has('-h'),
   };

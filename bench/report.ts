@@ -146,8 +146,25 @@ export function label(result: RunSettings): string {
 
 const show = (value: number | null, unit = ''): string => (value === null ? 'timeout' : `${value}${unit}`);
 
-/** The printed table: one row per figure, one column per run (side by side for --compare). */
-export function formatTable(results: readonly BenchResult[]): string {
+/** The figures --runs takes the median of. */
+export const MEDIAN_FIELDS = ['phase1Ms', 'phase2Ms', 'totalMs', 'rps', 'p50Ms', 'p95Ms', 'p99Ms', 'storeLagMs'] as const;
+export type Medians = Record<(typeof MEDIAN_FIELDS)[number], number | null>;
+
+/** Median of each figure over the runs (the mean of the middle two for an even count); null when a run has none. */
+export function medians(results: readonly BenchResult[]): Medians {
+  const entries = MEDIAN_FIELDS.map((field) => {
+    const values = results.map((r) => r[field]);
+    if (values.length === 0 || values.some((v) => v === null)) return [field, null] as const;
+    const sorted = (values as number[]).slice().sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    return [field, round(median)] as const;
+  });
+  return Object.fromEntries(entries) as Medians;
+}
+
+/** The printed table: one row per figure, one column per run (side by side for --compare and --runs). */
+export function formatTable(results: readonly BenchResult[], repeated = false): string {
   const codes = [...new Set(results.flatMap((r) => Object.keys(r.codeCounts)))].sort();
   const rows: [string, (r: BenchResult) => string][] = [
     ['phase1Ms', (r) => show(r.phase1Ms)],
@@ -169,10 +186,18 @@ export function formatTable(results: readonly BenchResult[]): string {
     ...codes.map((code): [string, (r: BenchResult) => string] => [code, (r) => String(r.codeCounts[code] ?? 0)]),
     ['verdict', (r) => (r.verdict.ok ? 'PASS' : 'FAIL')],
   ];
-  const header = ['', ...results.map(label)];
-  const body = rows.map(([name, cell]) => [name, ...results.map(cell)]);
+  const mid = repeated ? medians(results) : undefined;
+  const medianCell = (name: string): string[] => {
+    if (mid === undefined) return [];
+    if (!(MEDIAN_FIELDS as readonly string[]).includes(name)) return [''];
+    const value = mid[name as keyof Medians];
+    return [value === null ? '-' : String(name === 'rps' ? Math.round(value) : value)];
+  };
+  const header = ['', ...results.map((r, i) => (repeated ? `${label(r)} #${i + 1}` : label(r))), ...(mid === undefined ? [] : ['median'])];
+  const body = rows.map(([name, cell]) => [name, ...results.map(cell), ...medianCell(name)]);
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => (line[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
-  const notes = results.flatMap((r) => [...r.verdict.failures.map((f) => `FAIL ${label(r)}: ${f}`), ...r.verdict.warnings.map((w) => `warn ${label(r)}: ${w}`)]);
+  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ').trimEnd();
+  const name = (r: BenchResult): string => (repeated ? `${label(r)} #${results.indexOf(r) + 1}` : label(r));
+  const notes = results.flatMap((r) => [...r.verdict.failures.map((f) => `FAIL ${name(r)}: ${f}`), ...r.verdict.warnings.map((w) => `warn ${name(r)}: ${w}`)]);
   return [line(header), ...body.map(line), ...notes].join('\n');
 }

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { RunContext } from './machine.js';
+import { medians } from './report.js';
 import type { RunRecord } from './run.js';
 
 export function stamp(date: Date = new Date()): string {
@@ -20,7 +21,8 @@ export function runJson(context: RunContext, record: RunRecord): string {
   return `${JSON.stringify({ kind: 'run', ...context, ...record }, null, 2)}\n`;
 }
 
-/** Several runs (--compare, --sweep): the runs in order, each with the same fields as a run file. */
-export function manyJson(kind: 'compare' | 'sweep', context: RunContext, records: readonly RunRecord[], failed: readonly { run: string; error: string }[] = []): string {
-  return `${JSON.stringify({ kind, ...context, results: records, failedRuns: failed }, null, 2)}\n`;
+/** Several runs (--compare, --sweep, --runs): the runs in order, each with the same fields as a run file. */
+export function manyJson(kind: 'compare' | 'sweep' | 'repeat', context: RunContext, records: readonly RunRecord[], failed: readonly { run: string; error: string }[] = []): string {
+  const extra = kind === 'repeat' ? { medians: medians(records) } : {};
+  return `${JSON.stringify({ kind, ...context, ...extra, results: records, failedRuns: failed }, null, 2)}\n`;
 }

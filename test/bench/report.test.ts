@@ -5,7 +5,7 @@
 import t from 'tap';
 import { niceMax, sweepSvg } from '../../bench/chart.js';
 import { parseOptions } from '../../bench/options.js';
-import { formatTable, percentile, summarize, type Measurements, type RunSettings } from '../../bench/report.js';
+import { formatTable, medians, percentile, summarize, type Measurements, type RunSettings } from '../../bench/report.js';
 import { SCENARIOS, clientUserIds, userIdOf, type Scenario } from '../../bench/scenarios.js';
 
 const settings: RunSettings = { scenario: 's1', queue: 'kafka', partitions: 3, threads: 2, concurrency: 100, requests: 5000, users: 5000, stock: 500 };
@@ -121,6 +121,19 @@ t.test('the table puts runs side by side and clamps oversold for display only', 
   t.match(table, /^FAIL S1 redis: missing rows/m);
 });
 
+t.test('--runs: the medians of each figure, and a median column in the table', async (t) => {
+  const runs = [3000, 2000, 2600, 2200, 5000].map((last, i) => summarize(settings, measured({ lastResponseAt: last, latenciesMs: Array.from({ length: 100 }, () => i + 1) })));
+  const mid = medians(runs);
+  t.equal(mid.phase1Ms, 1600, 'phase 1 of 2000, 1000, 1600, 1200, 4000 ms');
+  t.equal(mid.p99Ms, 3, 'p99 of 1..5 ms');
+  t.equal(medians(runs.slice(0, 4)).phase1Ms, 1400, 'an even count takes the mean of the middle two');
+  t.equal(medians([runs[0] as (typeof runs)[number], summarize(settings, measured({ rowsCompleteAt: undefined }))]).phase2Ms, null, 'a timed-out run has no Phase 2 median');
+  const table = formatTable(runs, true);
+  t.match(table.split('\n')[0], /S1 kafka p3 t2 #1 .* S1 kafka p3 t2 #5\s+median$/);
+  t.match(table, /^phase1Ms\s+2000\s+1000\s+1600\s+1200\s+4000\s+1600$/m);
+  t.match(table, /^dbRows(\s+500){5}$/m, 'figures without a median have an empty cell');
+});
+
 t.test('scenarios: S1 users are all distinct, S2 users repeat after 200,000', async (t) => {
   const s1 = new Set(Array.from({ length: SCENARIOS.s1.requests }, (_, i) => userIdOf(SCENARIOS.s1, i)));
   t.equal(s1.size, 5000);
@@ -171,6 +184,10 @@ t.test('argv is parsed in one place with clear errors', async (t) => {
   t.throws(() => parseOptions(['--concurrency', '0']), /--concurrency must be an integer/);
   t.throws(() => parseOptions(['--url', 'http://x:1']), /--url needs --admin-token/);
   t.throws(() => parseOptions(['--partitions', '1,3']), /lists are for --sweep/);
+  t.equal(parseOptions(['--runs', '5']).runs, 5);
+  t.equal(parseOptions([]).runs, 1);
+  t.throws(() => parseOptions(['--runs', '0']), /--runs must be an integer from 1 to 50/);
+  t.throws(() => parseOptions(['--compare', '--runs', '3']), /--runs repeats one scenario/);
   t.throws(() => parseOptions(['--compare', '--queue', 'redis']), /--compare runs both queues/);
   t.throws(() => parseOptions(['--frobnicate']), /unknown option --frobnicate/);
   t.throws(() => parseOptions(['--mysql-url', 'http://x']), /--mysql-url: MYSQL_URL must use mysql:/);
