@@ -117,7 +117,7 @@ export const VARIABLES = {
   KAFKA_PARTITIONS: { description: 'Partitions of the request topic when it is created', default: '3', parse: int(1, 1000) },
   KAFKA_PARTITION_KEY: { description: 'Message key: couponId (order per coupon) or userId (spread one hot coupon)', default: 'couponId', parse: oneOf('couponId', 'userId') },
   KAFKA_GROUP_ID: { description: 'Consumer group of the batch writers', default: 'flash-coupon-writers', parse: text(1, 200) },
-  PRODUCER_LINGER_MS: { description: 'How long admitted requests are collected before one sendBatch', default: '1', parse: int(0, 1000) },
+  PRODUCER_LINGER_MS: { description: 'How long admitted requests are collected before one sendBatch (0: those of one event-loop turn)', default: '0', parse: int(0, 1000) },
   PRODUCER_BATCH_MAX: { description: 'Messages that close a producer batch early', default: '1000', parse: int(1, 100000) },
   CONSUMER_MAX_WAIT_MS: { description: 'How long the broker holds a fetch while no message arrives (it answers at once when one does); lower polls idle brokers more', default: '500', parse: int(0, 10000) },
   CONSUMER_SESSION_TIMEOUT_MS: { description: 'A consumer that dies without leaving holds its partitions this long (kafkajs default 30000)', default: '10000', parse: int(6000, 300000) },

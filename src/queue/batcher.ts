@@ -1,8 +1,8 @@
 /**
  * Micro-batching for a sender that is slow per call but cheap per item (kafkajs has no
- * linger). Items collect for `lingerMs` or until `maxItems`; one batch is in flight at a
- * time, and what arrives meanwhile goes out as soon as it returns. Each caller's promise
- * settles with its own batch.
+ * linger). Items collect for `lingerMs` (0: until the end of the current event-loop turn)
+ * or until `maxItems`; one batch is in flight at a time, and what arrives meanwhile goes out
+ * as soon as it returns. Each caller's promise settles with its own batch.
  */
 interface Waiting<T> {
   item: T;
@@ -13,6 +13,7 @@ interface Waiting<T> {
 export class MicroBatcher<T> {
   private waiting: Waiting<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight: Promise<void> | undefined;
 
   constructor(
@@ -25,7 +26,10 @@ export class MicroBatcher<T> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
       if (this.inFlight !== undefined) return;
-      if (this.waiting.length >= this.maxItems || this.lingerMs === 0) this.flush();
+      if (this.waiting.length >= this.maxItems) this.flush();
+      // A turn of a busy loop answers many Redis replies at once: setImmediate gathers all
+      // of that turn's admissions, where a 1 ms timer would wait for the next turn.
+      else if (this.lingerMs === 0) this.immediate ??= setImmediate(() => this.flush());
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });
   }
@@ -46,6 +50,10 @@ export class MicroBatcher<T> {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate);
+      this.immediate = undefined;
     }
     if (this.inFlight !== undefined || this.waiting.length === 0) return;
     const batch = this.waiting.splice(0, this.maxItems);
