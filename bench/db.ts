@@ -1,6 +1,7 @@
 /**
  * Phase 2 and the verdict's facts, read from MySQL: how many rows a coupon has, whether
- * any user holds it twice, and when the rows first reached the number of 202 answers.
+ * any user holds it twice, and when the rows first reached the number of 202 answers (or,
+ * when that was before the load ended, when the last one was stamped).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,22 +25,6 @@ export interface RowFacts {
 }
 
 const POLL_MS = 5;
-/** During Phase 1 the count is sampled gently: every 50 ms, or 10x the last count's time. */
-const SAMPLE_MIN_MS = 50;
-const SAMPLE_SHARE = 10;
-
-export interface RowSample {
-  readonly at: number;
-  readonly rows: number;
-}
-
-export interface RowSampler {
-  /** Stops sampling and returns the samples taken so far, oldest first. */
-  stop(): RowSample[];
-  /** Settles when the last count in flight is done (before the pool closes). */
-  readonly finished: Promise<void>;
-}
-
 export class BenchDb {
   private constructor(private readonly pool: Pool) {}
 
@@ -77,31 +62,15 @@ export class BenchDb {
     return { rowsAtStart, reachedAt: undefined, rows };
   }
 
-  /** Counts the coupon's rows now and then while the load runs (when did they complete?). */
-  sampleRows(couponId: number): RowSampler {
-    const samples: RowSample[] = [];
-    let running = true;
-    const finished = (async (): Promise<void> => {
-      while (running) {
-        const asked = performance.now();
-        let rows: number;
-        try {
-          rows = await this.countRows(couponId);
-        } catch {
-          return; // sampling is a nicety; Phase 2 polling reports database trouble
-        }
-        const answered = performance.now();
-        samples.push({ at: answered, rows });
-        if (running) await sleep(Math.max(SAMPLE_MIN_MS, (answered - asked) * SAMPLE_SHARE));
-      }
-    })();
-    return {
-      stop: () => {
-        running = false;
-        return [...samples];
-      },
-      finished,
-    };
+  /**
+   * When the coupon's last row was stamped (epoch ms): the writer sets issued_at when its
+   * transaction begins, so the commit follows within that transaction's time. Read after
+   * Phase 1, so it costs the database nothing while the load runs.
+   */
+  async lastIssuedAt(couponId: number): Promise<number | undefined> {
+    const [rows] = await this.pool.query('SELECT MAX(issued_at) AS last FROM user_coupon WHERE coupon_id = ?', [couponId]);
+    const last = (rows as { last: Date | null }[])[0]?.last;
+    return last === null || last === undefined ? undefined : last.getTime();
   }
 
   async facts(couponId: number): Promise<RowFacts> {

@@ -3,6 +3,7 @@
  * in MySQL), facts, clean-up, service down.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,30 +106,29 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
   const db = BenchDb.open(options.mysqlUrl);
   const coupons: number[] = [];
   let passed = false;
-  let samplerDone: Promise<void> = Promise.resolve();
   try {
     say(`service ready at ${service.url}${service.topic === undefined ? '' : ` (topic ${service.topic}, log ${service.logFile})`}`);
     await db.connect();
     if (options.warmup > 0) coupons.push(await warmUp(service, db, scenario, options.warmup, settings.concurrency));
     const couponId = await createCoupon(service.url, service.adminToken, `bench ${scenario.name} ${runId}`, scenario.stock);
     coupons.push(couponId);
-    const sampler = db.sampleRows(couponId);
-    samplerDone = sampler.finished;
     const load = await runLoad({
       url: service.url,
       couponId,
       scenario,
       concurrency: settings.concurrency,
       onProgress: (done, total) => say(`phase 1: ${done}/${total} responses`),
-    }).finally(() => sampler.stop());
-    const samples = sampler.stop();
+    });
     const successes = load.statusCounts['202'] ?? 0;
     const timeoutMs = options.phase2TimeoutMs ?? scenario.phase2TimeoutMs;
     say(`phase 1 done: ${load.responses} responses, ${successes} accepted; waiting for ${successes} rows (timeout ${timeoutMs} ms)`);
     const wait = await db.waitForRows(couponId, successes, timeoutMs);
     // Rows may all be stored before the last response (the 202s come first): then the
-    // samples taken during Phase 1 say when.
-    const early = successes > 0 ? samples.find((sample) => sample.rows >= successes)?.at : undefined;
+    // database's stamp of the last row says when (on this machine's clock; a service
+    // elsewhere needs a synchronised clock). Counting rows during Phase 1 instead took
+    // database CPU from the run, and a busy load generator answered its counts late.
+    const lastStamp = successes > 0 && wait.rowsAtStart >= successes ? await db.lastIssuedAt(couponId) : undefined;
+    const early = lastStamp === undefined ? undefined : Math.min(lastStamp - performance.timeOrigin, load.lastResponseAt);
     await sleep(SETTLE_MS);
     const facts = await db.facts(couponId);
     const serviceCounts = (await couponCounts(service.url, couponId)) ?? null;
@@ -146,7 +146,6 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
   } finally {
     await service.stop();
     if (!options.keepData) await cleanUp(options, plan.queue, service, db, coupons);
-    await samplerDone;
     await db.close();
     // The service log is kept for a failed run only.
     if (passed && service.logFile !== undefined) rmSync(service.logFile, { force: true });
