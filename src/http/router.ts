@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isUnavailableError } from '../store/unavailable.js';
 import { httpRequests } from './metrics.js';
 import { captureRequest, type RequestContext } from './request.js';
 import { errorReply, send, type Reply } from './respond.js';
@@ -60,6 +61,11 @@ function toReply(err: unknown, log: Logger, ctx?: RequestContext): Reply {
     return reply;
   }
   const requestId = requestIdOf(ctx);
+  // The database away is not a bug: say so with a 503 the client may retry, as the issue route does.
+  if (isUnavailableError(err)) {
+    log.warn({ err, requestId, url: ctx?.url.slice(0, 200) }, 'database unavailable while handling a request');
+    return { ...errorReply(new AppError('UNAVAILABLE', `the database is unavailable, please retry (request ${requestId})`)), headers: { 'X-Request-Id': requestId } };
+  }
   log.error({ err, requestId, url: ctx?.url.slice(0, 200) }, 'unexpected error while handling a request');
   return { ...errorReply(new AppError('INTERNAL', `internal error (request ${requestId})`)), headers: { 'X-Request-Id': requestId } };
 }

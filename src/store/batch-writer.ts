@@ -10,6 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Pool } from './mysql.js';
+import { errorCode, isUnavailableError } from './unavailable.js';
 import { decodeIssueRequest, UndecodableMessage, type IssueRequest } from '../queue/message.js';
 
 export type RawMessage = string | Buffer | null | undefined;
@@ -73,23 +74,6 @@ interface GroupOutcome {
   duplicates: number;
   rejected: number;
   issued: IssuedRow[];
-}
-
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR',
-]);
-
-function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** Connection-level trouble (the server is away), as opposed to a statement that failed. */
-export function isUnavailableError(err: unknown): boolean {
-  if ((err as { fatal?: unknown } | null)?.fatal === true) return true;
-  const code = errorCode(err);
-  return code !== undefined && UNAVAILABLE_CODES.has(code);
 }
 
 export function emptyCounts(): BatchCounts {

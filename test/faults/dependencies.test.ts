@@ -8,7 +8,7 @@ import t from 'tap';
 import { startPrivateBroker } from '../helpers/kafka-broker.js';
 import { uniqueName } from '../helpers/env.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
-import { startTestService } from '../helpers/service.js';
+import { request, startTestService } from '../helpers/service.js';
 import { startSale, verifySale, verifyUnavailableLeftNoTrace, waitFor } from './harness.js';
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,6 +78,11 @@ t.test('MariaDB unreachable for 10 s during the sale: storage is delayed, nothin
   await waitFor(async () => sale.sent(), (sent) => sent >= 1000, 30000);
   await proxy.cut();
   t.pass(`MariaDB cut off after ${sale.sent()} requests`);
+  // A read that needs the database says it is away (503, retry), not "internal error".
+  const read = await request(`${svc.url}/api/coupons/${sale.couponId}`);
+  t.equal(read.status, 503, `a coupon read while MariaDB is away: ${JSON.stringify(read.body)}`);
+  t.equal((read.body['error'] as { code?: string } | undefined)?.code, 'UNAVAILABLE');
+  t.ok(read.headers.get('x-request-id'), 'the 503 carries a request id for the log line');
   await pause(10000);
   await proxy.restore();
   t.pass('MariaDB reachable again');
