@@ -1,4 +1,4 @@
-/** Result codes of lua/admit.lua, mirrored here. */
+/** Result codes of lua/admit.lua (one per request of a batch), mirrored here. */
 export const GateCode = {
   MISSING: 0,
   ADMITTED: 1,

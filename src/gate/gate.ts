@@ -5,8 +5,10 @@
  */
 import type { Redis } from 'ioredis';
 import type { Coupon } from '../store/coupons.js';
+import { AdmitBatcher, type AdmitRequest } from './admit-batcher.js';
 import { GateCode, type GateResult } from './codes.js';
 import { couponKeys } from './keys.js';
+import { gateBatchSize } from './metrics.js';
 import { defineScripts, type GateScripts } from './scripts.js';
 
 /** Rows per restore-users call: bounded so one call never blocks Redis for long. */
@@ -33,6 +35,7 @@ function epochMs(date: Date | null): number {
 
 export class Gate {
   private readonly scripts: GateScripts;
+  private readonly batcher: AdmitBatcher;
   private readonly rebuilding = new Map<number, Promise<boolean>>();
   /** Unknown coupon ids, remembered briefly so a flood of bad ids does not reach MySQL. */
   private readonly unknown = new Map<number, number>();
@@ -44,6 +47,10 @@ export class Gate {
     private readonly unknownTtlMs = 1000,
   ) {
     this.scripts = defineScripts(redis);
+    this.batcher = new AdmitBatcher(
+      (couponId, requests) => this.decide(couponId, requests),
+      (size) => gateBatchSize.observe(size),
+    );
   }
 
   /** Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing. */
@@ -58,11 +65,20 @@ export class Gate {
     return this.callAdmit(couponId, userId, now);
   }
 
-  private async callAdmit(couponId: number, userId: string, now: number): Promise<GateResult> {
+  private callAdmit(couponId: number, userId: string, now: number): Promise<GateResult> {
+    return this.batcher.admit(couponId, userId, now);
+  }
+
+  private async decide(couponId: number, requests: AdmitRequest[]): Promise<GateResult[]> {
     const keys = couponKeys(couponId);
-    const args = this.queueKey === undefined ? [2, keys.meta, keys.users] : [3, keys.meta, keys.users, this.queueKey];
-    const [code, ticket] = (await this.scripts.admit(...args, userId, now, couponId)) as [GateCode, number];
-    return { code, ticket };
+    const args: (string | number)[] = this.queueKey === undefined ? [2, keys.meta, keys.users] : [3, keys.meta, keys.users, this.queueKey];
+    args.push(couponId);
+    for (const request of requests) args.push(request.userId, request.now);
+    const reply = (await this.scripts.admit(...args)) as number[];
+    if (reply.length === 1 && reply[0] === GateCode.MISSING) return requests.map(() => ({ code: GateCode.MISSING, ticket: 0 }));
+    const results: GateResult[] = [];
+    for (let i = 0; i < reply.length; i += 2) results.push({ code: reply[i] as GateCode, ticket: reply[i + 1] ?? 0 });
+    return results;
   }
 
   /** Compensation: undoes an admission whose hand-off failed. */

@@ -13,6 +13,12 @@ export const gateSeconds = new Histogram({
   buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
 });
 
+export const gateBatchSize = new Histogram({
+  name: 'flash_coupon_gate_batch_requests',
+  help: 'Issue requests decided by one call of the admit script (one coupon, one event-loop turn)',
+  buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+});
+
 const boundAdmissions = new Map<string, ReturnType<typeof admissions.labels>>();
 
 /** Counts one decision; the child counter per outcome is bound once (no label hashing per request). */

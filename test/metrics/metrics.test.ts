@@ -142,9 +142,12 @@ t.test('every metric of the issue is exported and moves with a sale', async (t) 
   t.equal(delta('flash_coupon_admissions_total', { outcome: 'SOLD_OUT' }), USERS - STOCK, 'sold-out refusals counted');
   t.equal(delta('flash_coupon_admissions_total', { outcome: 'ALREADY_ISSUED' }), REPEATS, 'repeat refusals counted');
 
-  // Gate and hand-off latency, producer batches.
+  // Gate and hand-off latency, gate and producer batches.
   t.equal(delta('flash_coupon_gate_seconds_count'), USERS + REPEATS, 'one gate call timed per issue request');
   t.ok(delta('flash_coupon_gate_seconds_sum') > 0, 'gate time accumulates');
+  t.equal(delta('flash_coupon_gate_batch_requests_sum'), USERS + REPEATS, 'every issue request went through a gate batch');
+  const gateBatches = delta('flash_coupon_gate_batch_requests_count');
+  t.ok(gateBatches >= 1 && gateBatches <= USERS + REPEATS, `gate batches counted (${gateBatches})`);
   t.equal(delta('flash_coupon_handoff_seconds_count'), STOCK, 'one hand-off timed per admission');
   t.equal(delta('flash_coupon_producer_batch_messages_sum'), STOCK, 'every admitted request went out in a producer batch');
   const producerBatches = delta('flash_coupon_producer_batch_messages_count');
