@@ -1,6 +1,6 @@
 /**
  * The hand-off of admitted requests to the queue, behind an interface of our own. In
- * Kafka mode a request is acknowledged (acks=all, idempotent producer) before its 202 is
+ * Kafka mode a request is acknowledged (acks=all) before its 202 is
  * sent; in Redis-list mode the admission script already queued it in the same atomic step.
  */
 import kafkajs, { type Producer } from 'kafkajs';
@@ -47,7 +47,11 @@ export class KafkaIssueQueue implements IssueQueue {
 
   static async connect(client: KafkaClient, kafka: Config['kafka'], log: Logger): Promise<KafkaIssueQueue> {
     const producer = client.producer({
-      idempotent: true,
+      // Not idempotent: after a send that failed but that the broker wrote anyway, kafkajs
+      // gives the next batch the failed one's sequence numbers, and the broker drops it as
+      // a duplicate while acknowledging it: a 202 never stored (test/queue/producer.test.ts).
+      // A batch written twice by a retry is harmless: the batch writer stores a user once.
+      idempotent: false,
       maxInFlightRequests: 1,
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,

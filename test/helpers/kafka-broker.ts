@@ -14,6 +14,10 @@ export interface PrivateBroker {
   /** Stops the broker (SIGKILL when `crash`), keeping its data. */
   stop(crash?: boolean): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the broker (SIGSTOP): connections stay open, requests wait unanswered. */
+  freeze(): void;
+  /** Thaws a frozen broker (SIGCONT): it goes on with the requests that waited. */
+  thaw(): void;
   destroy(): Promise<void>;
 }
 
@@ -27,8 +31,13 @@ export async function startPrivateBroker(port: number): Promise<PrivateBroker> {
     pid = started;
     await waitFor('private kafka', () => kafkaReady(config), 90000, () => isAlive(started));
   };
+  const signal = (name: NodeJS.Signals): void => {
+    if (pid === undefined) throw new Error('the private broker is not running');
+    process.kill(-pid, name);
+  };
   const stop = async (crash = false): Promise<void> => {
     if (pid === undefined) return;
+    process.kill(-pid, 'SIGCONT');
     if (crash) process.kill(-pid, 'SIGKILL');
     await stopGroup(pid, 20000);
     pid = undefined;
@@ -38,6 +47,8 @@ export async function startPrivateBroker(port: number): Promise<PrivateBroker> {
     brokers,
     stop,
     start,
+    freeze: () => signal('SIGSTOP'),
+    thaw: () => signal('SIGCONT'),
     async destroy() {
       await stop(true);
       rmSync(home, { recursive: true, force: true });

@@ -60,3 +60,26 @@ t.test('a Kafka outage answers 503 UNAVAILABLE and leaves the gate as before', a
   t.equal(retried.status, 202, 'the user may retry once Kafka is back');
   t.equal(retried.body['ticket'], 5, 'tickets are never reused: 1, then 2-4 released, then 5');
 });
+
+t.test('a produce request the broker writes after the producer gave up does not swallow the next 202', async (t) => {
+  // A frozen broker (SIGSTOP) keeps the connection open and the request unread; the
+  // producer times out and the user gets 503; thawed, the broker writes that request
+  // anyway. kafkajs's idempotent producer then reused the failed batch's sequence number
+  // for the next batch, which the broker took for a duplicate: acknowledged, never written.
+  const broker = await startPrivateBroker(19592);
+  t.teardown(() => broker.destroy());
+  const svc = await startTestService({ ROLE: 'api', KAFKA_BROKERS: broker.brokers, KAFKA_PARTITIONS: '1' });
+  t.teardown(() => svc.stop());
+  const couponId = await createCoupon(svc, { totalQuantity: 10 });
+  t.equal((await issue(svc, couponId, 'before')).status, 202, 'admitted while Kafka answers');
+
+  broker.freeze();
+  const inDoubt = await issue(svc, couponId, 'in-doubt');
+  broker.thaw();
+  t.equal(inDoubt.status, 503, 'the request the broker did not answer in time is refused');
+
+  const after = await issue(svc, couponId, 'after');
+  t.equal(after.status, 202, 'the next request is admitted');
+  const users = (await readTopic(svc.config.kafka.brokers, svc.config.kafka.topic, 3)).map((m) => m.userId);
+  t.ok(users.includes('before') && users.includes('after'), `every 202 is in the topic (found: ${users.join(', ')})`);
+});
