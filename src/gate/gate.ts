@@ -11,6 +11,9 @@ import { couponKeys } from './keys.js';
 import { gateBatchSize } from './metrics.js';
 import { defineScripts, type GateScripts } from './scripts.js';
 
+/** The answer for every request of a batch whose coupon has no gate keys; shared, never mutated. */
+const MISSING: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
+
 /** Rows per restore-users call: bounded so one call never blocks Redis for long. */
 const RESTORE_CHUNK = 2000;
 
@@ -59,13 +62,9 @@ export class Gate {
   }
 
   async admit(couponId: number, userId: string, now = Date.now()): Promise<GateResult> {
-    const first = await this.callAdmit(couponId, userId, now);
+    const first = await this.batcher.admit(couponId, userId, now);
     if (first.code !== GateCode.MISSING) return first;
     if (!(await this.rebuild(couponId))) return first;
-    return this.callAdmit(couponId, userId, now);
-  }
-
-  private callAdmit(couponId: number, userId: string, now: number): Promise<GateResult> {
     return this.batcher.admit(couponId, userId, now);
   }
 
@@ -75,7 +74,7 @@ export class Gate {
     args.push(couponId);
     for (const request of requests) args.push(request.userId, request.now);
     const reply = (await this.scripts.admit(...args)) as number[];
-    if (reply.length === 1 && reply[0] === GateCode.MISSING) return requests.map(() => ({ code: GateCode.MISSING, ticket: 0 }));
+    if (reply.length === 1 && reply[0] === GateCode.MISSING) return requests.map(() => MISSING);
     const results: GateResult[] = [];
     for (let i = 0; i < reply.length; i += 2) results.push({ code: reply[i] as GateCode, ticket: reply[i + 1] ?? 0 });
     return results;

@@ -160,10 +160,11 @@ export async function verifySale(t: Test, config: Config, sale: Sale, stock: num
 
 /**
  * A 503 must leave no trace: the user is unknown to the gate and may retry. With
- * `allowInDoubt` (see VerifyOptions) a 503 may instead have been stored in full (ISSUED, or
- * REJECTED past the stock), never left half-way.
+ * `allowInDoubt` (the same option as verifySale's) a 503 may instead have been stored in
+ * full (ISSUED, or REJECTED past the stock), never left half-way.
  */
-export async function verifyUnavailableLeftNoTrace(t: Test, svc: TestService, sale: Sale, allowInDoubt = false): Promise<void> {
+export async function verifyUnavailableLeftNoTrace(t: Test, svc: TestService, sale: Sale, options: Pick<VerifyOptions, 'allowInDoubt'> = {}): Promise<void> {
+  const allowInDoubt = options.allowInDoubt === true;
   const refusedUsers = [...sale.outcomes].filter(([, outcome]) => outcome === 503).map(([user]) => user).slice(0, 50);
   for (const user of refusedUsers) {
     const status = await request(`${svc.url}/api/coupons/${sale.couponId}/issue/${user}`);
