@@ -15,6 +15,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/lua ./lua
+COPY --from=build /app/assets ./assets
 EXPOSE 8080
 USER node
 # exec form: SIGTERM from `docker stop` reaches node and starts the graceful shutdown.

@@ -4,7 +4,8 @@
  */
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
-import { couponKeys, redisQueueKeys } from '../src/gate/keys.js';
+import { couponKeys } from '../src/gate/keys.js';
+import { redisQueueKeys } from '../src/queue/redis-list/keys.js';
 
 const { Kafka, logLevel } = kafkajs;
 

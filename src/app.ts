@@ -5,13 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { collectDefaultMetrics, register } from 'prom-client';
+import type { Redis } from 'ioredis';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from './config/index.js';
 import { Dashboard } from './dashboard/live.js';
 import { Admission } from './gate/admission.js';
 import { Gate } from './gate/gate.js';
-import { redisQueueKeys } from './gate/keys.js';
-import { createRedis } from './gate/redis-client.js';
 import { readinessProbe, type DependencyCheck } from './health/readiness.js';
 import { adminGuard } from './http/auth.js';
 import { couponRoutes } from './http/routes/coupons.js';
@@ -19,10 +18,18 @@ import { healthRoutes } from './http/routes/health.js';
 import { issueRoutes, type IssueReader } from './http/routes/issue.js';
 import type { Route } from './http/router.js';
 import { startHttpServer } from './http/server.js';
+import { reportLagFrom, stopReportingLagFrom } from './lag/metrics.js';
+import type { LagProbe } from './lag/probe.js';
 import type { Logger } from './logger.js';
-import { createKafka, ensureTopics } from './queue/kafka-client.js';
-import { alreadyQueued, KafkaIssueQueue, type IssueQueue } from './queue/producer.js';
+import { createKafka, ensureTopics } from './queue/kafka/client.js';
+import { KafkaIssueQueue } from './queue/kafka/producer.js';
+import { createLagProbe } from './queue/lag.js';
+import type { IssueQueue } from './queue/queue.js';
+import { alreadyQueued } from './queue/redis-list/handoff.js';
+import { redisQueueKeys } from './queue/redis-list/keys.js';
+import { createRedis } from './redis/client.js';
 import { findCoupon, loadHolders } from './store/coupons.js';
+import { countRejections, loadDashboardCoupons } from './store/dashboard.js';
 import { findIssue, listUserCoupons } from './store/issues.js';
 import { migrate } from './store/migrations.js';
 import { createPool, ensureDatabase, type Pool } from './store/mysql.js';
@@ -65,6 +72,25 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const routes: Route[] = [];
   let adminToken: string | undefined;
   let registerWebSockets: ((app: TemplatedApp) => void) | undefined;
+  let lagProbe: LagProbe | undefined;
+  /** QUEUE=redis: the client the lag probe reads the lists on. */
+  let lagRedis: Redis | undefined;
+  /** One probe per process, shared by the dashboard and the gauges; closed with the service. */
+  const startLagProbe = (): LagProbe => {
+    if (lagProbe === undefined) {
+      const probe = createLagProbe(config, lagRedis, log.child({ module: 'lag' }));
+      reportLagFrom(probe);
+      closers.push({
+        name: 'lag',
+        close: () => {
+          stopReportingLagFrom(probe);
+          return probe.close();
+        },
+      });
+      lagProbe = probe;
+    }
+    return lagProbe;
+  };
   try {
     await waitForDependency('mysql', () => ensureDatabase(config.mysql), log);
     const pool = createPool(config.mysql);
@@ -85,6 +111,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
       const redis = createRedis(config.redis, log.child({ module: 'redis' }));
       await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
       closers.push({ name: 'redis', close: () => redis.quit() });
+      lagRedis = redis;
       const queueKey = config.queue === 'redis' ? redisQueueKeys(config.kafka.topic).pending : undefined;
       const gate = new Gate(redis, { findCoupon: (id) => findCoupon(pool, id), loadHolders: (id) => loadHolders(pool, id) }, queueKey);
       await gate.load();
@@ -98,15 +125,30 @@ export async function startService(config: Config, log: Logger): Promise<Running
       const admission = new Admission(gate, queue, log.child({ module: 'admission' }));
       routes.push(...couponRoutes({ pool, gate, checkAdmin: adminGuard(adminToken) }), ...issueRoutes({ admission, gate, reader: issueReader(pool) }));
       // The live dashboard reads the same pool and gate, once a second while watched.
-      const dashboard = new Dashboard({ pool, gate, redis, config, log: log.child({ module: 'dashboard' }) });
+      const dashboard = new Dashboard({
+        coupons: (pinned, recent) => loadDashboardCoupons(pool, pinned, recent),
+        rejections: (ids) => countRejections(pool, ids),
+        gate,
+        queue: config.queue,
+        lag: startLagProbe(),
+        log: log.child({ module: 'dashboard' }),
+      });
       closers.push({ name: 'dashboard', close: () => dashboard.stop() });
       routes.push(...dashboard.routes());
       registerWebSockets = (app) => dashboard.register(app);
     }
 
     if (config.role !== 'api') {
+      // The lag gauges that alerts watch are exported by every role that consumes.
+      if (config.queue === 'redis' && lagRedis === undefined) {
+        const redis = createRedis(config.redis, log.child({ module: 'redis' }), 'lag');
+        await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
+        closers.push({ name: 'redis-lag', close: () => redis.quit() });
+        lagRedis = redis;
+      }
+      startLagProbe();
       // Loaded only in roles that write, so an api process never starts worker threads.
-      const { startConsumers } = await import('./consumer/index.js');
+      const { startConsumers } = await import('./queue/consumers.js');
       const consumers = await startConsumers(config, log);
       closers.push({ name: 'consumers', close: () => consumers.stop() });
     }

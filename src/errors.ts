@@ -21,7 +21,6 @@ export const ERRORS = {
   UNAVAILABLE: { status: 503, canRetry: true },
   INTERNAL: { status: 500, canRetry: true },
   CONFIG_INVALID: { status: 500, canRetry: false },
-  STACK_FAILED: { status: 500, canRetry: false },
 } as const satisfies Record<string, { status: number; canRetry: boolean }>;
 
 export type ErrorCode = keyof typeof ERRORS;

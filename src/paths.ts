@@ -7,6 +7,9 @@ export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const LUA_DIR = join(PACKAGE_ROOT, 'lua');
 
+/** Files served as they are (the dashboard page). */
+export const ASSETS_DIR = join(PACKAGE_ROOT, 'assets');
+
 /** Compiled worker entry points live in dist/workers/. */
 export function workerFile(name: string): string {
   return join(PACKAGE_ROOT, 'dist', 'workers', `${name}.js`);

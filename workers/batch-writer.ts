@@ -6,15 +6,14 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { createLogger } from '../src/logger.js';
 import { createPool } from '../src/store/mysql.js';
-import { writeBatch, type BatchResult } from '../src/store/batch-writer.js';
-import { unpackTask, type WriterTask, type WriterWorkerData } from '../src/consumer/writer-task.js';
+import { runWriterTask, type TaskResult, type WriterTask, type WriterWorkerData } from '../src/consumer/writer-task.js';
 
-async function open(): Promise<(task: WriterTask) => Promise<BatchResult>> {
+async function open(): Promise<(task: WriterTask) => Promise<TaskResult>> {
   const settings = workerData as WriterWorkerData;
   const log = createLogger(settings.log).child({ module: 'batch-writer', thread: threadId });
   const pool = createPool(settings.mysql);
   return async (task) => {
-    const result = await writeBatch(pool, unpackTask(task), { chunkRows: settings.chunkRows, collectIssued: task.collectIssued });
+    const result = await runWriterTask(pool, task, settings.chunkRows);
     for (const failure of result.failures) {
       log.warn({ code: failure.code, err: failure.message, messages: failure.indices.length, unavailable: failure.unavailable }, 'batch write failed');
     }

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { createKafka } from '../../src/queue/kafka-client.js';
+import { createKafka } from '../../src/queue/kafka/client.js';
 import type { Config } from '../../src/config/index.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { findBinary, isAlive, portAnswers, startDetached, waitFor, type PidFiles } from './processes.js';

@@ -12,8 +12,9 @@
  * Redoing a batch is safe because the writer is idempotent.
  */
 import type { Logger } from '../logger.js';
-import { emptyCounts, type BatchCounts, type IssuedRow, type RawMessage, type WriteFailure } from '../store/batch-writer.js';
+import { emptyCounts, type BatchCounts, type IssuedRow, type WriteFailure } from '../store/batch-writer.js';
 import type { WriterPool } from './writer-pool.js';
+import type { RawMessage } from './writer-task.js';
 import { backoffMs, pause } from './backoff.js';
 import { writerBatchMessages, writerRetries, writerTransactionSeconds } from './metrics.js';
 
@@ -28,7 +29,7 @@ export interface DeadLetter {
 }
 
 export interface PersistOutcome {
-  counts: BatchCounts;
+  counts: BatchCounts & { deadLettered: number };
   deadLetters: DeadLetter[];
   issued: IssuedRow[];
 }
@@ -44,7 +45,7 @@ export interface PersistSettings {
 
 /** Undefined when aborted before every message was settled: the caller must not ack. */
 export async function persistBatch(writer: WriterPool, values: readonly RawMessage[], settings: PersistSettings): Promise<PersistOutcome | undefined> {
-  const outcome: PersistOutcome = { counts: emptyCounts(), deadLetters: [], issued: [] };
+  const outcome: PersistOutcome = { counts: { ...emptyCounts(), deadLettered: 0 }, deadLetters: [], issued: [] };
   writerBatchMessages.observe(values.length);
   const tries = new Uint32Array(values.length);
   let pending = values.map((_, index) => index);
@@ -90,7 +91,7 @@ async function writeOnce(
     outcome.counts.inserted += result.inserted;
     outcome.counts.duplicates += result.duplicates;
     outcome.counts.rejected += result.rejected;
-    for (const letter of result.deadLetters) {
+    for (const letter of result.undecodable) {
       outcome.deadLetters.push({ index: toBatchIndex(letter.index), reason: 'UNDECODABLE', error: letter.reason, attempts: 1 });
     }
     for (const row of result.issued) outcome.issued.push(row);

@@ -7,12 +7,11 @@ import { Piscina } from 'piscina';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { workerFile } from '../paths.js';
-import type { BatchResult, RawMessage } from '../store/batch-writer.js';
 import { watchPool } from './metrics.js';
-import { packTask, transferListOf, type WriterTask, type WriterWorkerData } from './writer-task.js';
+import { packTask, transferListOf, type RawMessage, type TaskResult, type WriterTask, type WriterWorkerData } from './writer-task.js';
 
 export interface WriterPool {
-  write(values: readonly RawMessage[], collectIssued: boolean): Promise<BatchResult>;
+  write(values: readonly RawMessage[], collectIssued: boolean): Promise<TaskResult>;
   /** Call once no write is in flight. */
   destroy(): Promise<void>;
 }
@@ -25,7 +24,7 @@ export interface WriterPoolOptions {
 export function createWriterPool(config: Config, log: Logger, options: WriterPoolOptions = {}): WriterPool {
   const threads = config.writer.threads;
   const workerData: WriterWorkerData = { mysql: config.mysql, log: config.log, chunkRows: config.writer.chunkRows };
-  const pool = new Piscina<WriterTask, BatchResult>({
+  const pool = new Piscina<WriterTask, TaskResult>({
     filename: options.workerFile ?? workerFile('batch-writer'),
     minThreads: threads,
     maxThreads: threads,

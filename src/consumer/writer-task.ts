@@ -5,7 +5,18 @@
  * more than the write itself.
  */
 import type { Config } from '../config/index.js';
-import type { RawMessage } from '../store/batch-writer.js';
+import { decodeIssueRequest, UndecodableMessage } from '../queue/message.js';
+import { writeBatch, type IndexedRequest, type WriteResult } from '../store/batch-writer.js';
+import type { Pool } from '../store/mysql.js';
+
+/** A message as taken off the queue (Kafka value or Redis list item; null: a tombstone). */
+export type RawMessage = string | Buffer | null | undefined;
+
+/** What a writer thread returns for a task: the write's outcome and the undecodable messages. */
+export interface TaskResult extends WriteResult {
+  /** Index (into the task) and why, of each message that is not an issue request. */
+  undecodable: { index: number; reason: string }[];
+}
 
 export interface WriterTask {
   data: Uint8Array;
@@ -52,4 +63,26 @@ export function unpackTask(task: WriterTask): Buffer[] {
 
 export function transferListOf(task: WriterTask): ArrayBuffer[] {
   return [task.data.buffer as ArrayBuffer, task.ends.buffer as ArrayBuffer];
+}
+
+/** Splits a task's values into issue requests and undecodable messages (poison: dead-lettered). */
+export function decodeTask(values: readonly Buffer[]): { requests: IndexedRequest[]; undecodable: TaskResult['undecodable'] } {
+  const requests: IndexedRequest[] = [];
+  const undecodable: TaskResult['undecodable'] = [];
+  values.forEach((raw, index) => {
+    try {
+      requests.push({ ...decodeIssueRequest(raw), index });
+    } catch (err) {
+      if (!(err instanceof UndecodableMessage)) throw err;
+      undecodable.push({ index, reason: err.message });
+    }
+  });
+  return { requests, undecodable };
+}
+
+/** The work of one task in a writer thread (workers/batch-writer.ts): decode, then store. */
+export async function runWriterTask(pool: Pool, task: WriterTask, chunkRows: number): Promise<TaskResult> {
+  const { requests, undecodable } = decodeTask(unpackTask(task));
+  const result = await writeBatch(pool, requests, { chunkRows, collectIssued: task.collectIssued });
+  return { ...result, undecodable };
 }

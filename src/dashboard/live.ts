@@ -6,17 +6,13 @@
  * (maxBackpressure + closeOnBackpressureLimit) instead of buffering without bound; the page
  * reconnects by itself.
  */
-import type { Redis } from 'ioredis';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import type { Config } from '../config/index.js';
 import type { Gate } from '../gate/gate.js';
 import type { Route } from '../http/router.js';
+import type { LagProbe } from '../lag/probe.js';
 import type { Logger } from '../logger.js';
-import type { Pool } from '../store/mysql.js';
-import { kafkaLagProbe, redisLagProbe, type LagProbe } from './lag.js';
-import { reportLagFrom, stopReportingLagFrom } from './metrics.js';
-import { DASHBOARD_HTML } from './page.js';
-import { SnapshotBuilder } from './snapshot.js';
+import { dashboardHtml } from './page.js';
+import { SnapshotBuilder, type SnapshotSources } from './snapshot.js';
 
 const TOPIC = 'dashboard';
 export const LIVE_PATH = '/dashboard/live';
@@ -34,11 +30,12 @@ interface Viewer {
 }
 
 export interface DashboardDeps {
-  pool: Pool;
+  coupons: SnapshotSources['coupons'];
+  rejections: SnapshotSources['rejections'];
   gate: Pick<Gate, 'counts'>;
-  /** The gate's Redis; read for the queue length in QUEUE=redis mode. */
-  redis: Redis;
-  config: Config;
+  queue: 'kafka' | 'redis';
+  /** The consumer lag probe (owned by the caller, which also closes it). */
+  lag: LagProbe;
   log: Logger;
   intervalMs?: number;
 }
@@ -71,13 +68,12 @@ export class Dashboard {
   constructor(deps: DashboardDeps) {
     this.log = deps.log;
     this.intervalMs = deps.intervalMs ?? 1000;
-    this.lag = deps.config.queue === 'kafka' ? kafkaLagProbe(deps.config.kafka, deps.log) : redisLagProbe(deps.redis, deps.config.kafka.topic, deps.log);
-    reportLagFrom(this.lag);
-    this.builder = new SnapshotBuilder({ pool: deps.pool, gate: deps.gate, queue: deps.config.queue, lag: () => this.lag.latest() });
+    this.lag = deps.lag;
+    this.builder = new SnapshotBuilder({ coupons: deps.coupons, rejections: deps.rejections, gate: deps.gate, queue: deps.queue, lag: () => this.lag.latest() });
   }
 
   routes(): Route[] {
-    return [{ method: 'get', pattern: '/dashboard', handler: () => ({ status: 200, body: DASHBOARD_HTML, contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' } }) }];
+    return [{ method: 'get', pattern: '/dashboard', handler: () => ({ status: 200, body: dashboardHtml(), contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' } }) }];
   }
 
   /** Registers the WebSocket route; called on the uWS app before it listens. */
@@ -169,13 +165,11 @@ export class Dashboard {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    stopReportingLagFrom(this.lag);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     // end() runs our close handler, which removes the socket: iterate over a copy.
     for (const ws of [...this.viewers]) ws.end(1001, 'shutting down');
     this.viewers.clear();
     this.pinned.clear();
-    await this.lag.close();
   }
 }

@@ -4,10 +4,9 @@
  * totals since the previous snapshot, and the consumer lag. Built once per interval for
  * every viewer, never on the request path.
  */
-import type { RowDataPacket } from 'mysql2/promise';
 import type { Gate, GateCounts } from '../gate/gate.js';
-import type { Pool } from '../store/mysql.js';
-import type { LagReading } from './lag.js';
+import type { LagReading } from '../lag/probe.js';
+import type { DashboardCoupon } from '../store/dashboard.js';
 
 /** Coupons shown without pinning: the most recently created. */
 export const RECENT_COUPONS = 20;
@@ -48,23 +47,11 @@ export interface Snapshot {
   error?: string;
 }
 
-interface CouponRow extends RowDataPacket {
-  id: number;
-  name: string;
-  total_quantity: number;
-  issued_quantity: number;
-  starts_at: Date | null;
-  expires_at: Date | null;
-}
-
-interface RejectionRow extends RowDataPacket {
-  coupon_id: number;
-  reason: string;
-  n: number;
-}
-
 export interface SnapshotSources {
-  pool: Pool;
+  /** The `recent` newest coupons plus the pinned ones, newest first (store/dashboard.ts). */
+  coupons(pinned: readonly number[], recent: number): Promise<DashboardCoupon[]>;
+  /** Database refusals by coupon and reason. */
+  rejections(couponIds: readonly number[]): Promise<Map<number, Record<string, number>>>;
   gate: Pick<Gate, 'counts'>;
   queue: 'kafka' | 'redis';
   /** The latest consumer lag reading (refreshed on its own schedule, see lag.ts). */
@@ -101,9 +88,9 @@ export class SnapshotBuilder {
   }
 
   async build(pinned: readonly number[], now = Date.now()): Promise<Snapshot> {
-    const rows = await this.loadCoupons(pinned);
-    const ids = rows.map((row) => Number(row.id));
-    const [counts, rejected] = await Promise.all([Promise.all(ids.map((id) => this.sources.gate.counts(id))), this.loadRejections(ids)]);
+    const rows = await this.sources.coupons(pinned, RECENT_COUPONS);
+    const ids = rows.map((row) => row.couponId);
+    const [counts, rejected] = await Promise.all([Promise.all(ids.map((id) => this.sources.gate.counts(id))), this.sources.rejections(ids)]);
     const seconds = this.previousAt === 0 ? 0 : (now - this.previousAt) / 1000;
     const next = new Map<number, { total: number; history: number[] }>();
     let sum = 0;
@@ -122,16 +109,16 @@ export class SnapshotBuilder {
       return {
         couponId,
         name: row.name,
-        stock: row.total_quantity,
+        stock: row.totalQuantity,
         admitted,
-        stored: row.issued_quantity,
+        stored: row.issuedQuantity,
         answers,
         dbRejected: rejected.get(couponId) ?? {},
         requestsPerSecond: round1(rate),
         history,
         state: couponState(row, admitted, now),
-        startsAt: row.starts_at?.toISOString() ?? null,
-        expiresAt: row.expires_at?.toISOString() ?? null,
+        startsAt: row.startsAt?.toISOString() ?? null,
+        expiresAt: row.expiresAt?.toISOString() ?? null,
       };
     });
     this.previous = next;
@@ -139,35 +126,11 @@ export class SnapshotBuilder {
     this.totalHistory = pushBounded(this.totalHistory, round1(sum));
     return { at: now, queue: this.sources.queue, requestsPerSecond: round1(sum), history: this.totalHistory, lag: this.sources.lag(), coupons };
   }
-
-  private async loadCoupons(pinned: readonly number[]): Promise<CouponRow[]> {
-    const columns = 'id, name, total_quantity, issued_quantity, starts_at, expires_at';
-    // ORDER BY id DESC LIMIT n walks the primary key: cheap however many coupons exist.
-    const [recent] = await this.sources.pool.query<CouponRow[]>(`SELECT ${columns} FROM coupon ORDER BY id DESC LIMIT ?`, [RECENT_COUPONS]);
-    const missing = pinned.filter((id) => !recent.some((row) => Number(row.id) === id));
-    if (missing.length === 0) return recent;
-    const [extra] = await this.sources.pool.query<CouponRow[]>(`SELECT ${columns} FROM coupon WHERE id IN (?)`, [missing]);
-    return [...extra, ...recent].sort((a, b) => Number(b.id) - Number(a.id));
-  }
-
-  private async loadRejections(ids: number[]): Promise<Map<number, Record<string, number>>> {
-    const byCoupon = new Map<number, Record<string, number>>();
-    if (ids.length === 0) return byCoupon;
-    const [rows] = await this.sources.pool.query<RejectionRow[]>(
-      'SELECT coupon_id, reason, COUNT(*) AS n FROM issue_rejection WHERE coupon_id IN (?) GROUP BY coupon_id, reason',
-      [ids],
-    );
-    for (const row of rows) {
-      const id = Number(row.coupon_id);
-      byCoupon.set(id, { ...(byCoupon.get(id) ?? {}), [row.reason]: Number(row.n) });
-    }
-    return byCoupon;
-  }
 }
 
-function couponState(row: CouponRow, admitted: number | null, now: number): CouponSnapshot['state'] {
-  if (row.expires_at !== null && row.expires_at.getTime() <= now) return 'expired';
-  if (row.starts_at !== null && row.starts_at.getTime() > now) return 'not started';
-  if ((admitted ?? row.issued_quantity) >= row.total_quantity) return 'sold out';
+function couponState(row: DashboardCoupon, admitted: number | null, now: number): CouponSnapshot['state'] {
+  if (row.expiresAt !== null && row.expiresAt.getTime() <= now) return 'expired';
+  if (row.startsAt !== null && row.startsAt.getTime() > now) return 'not started';
+  if ((admitted ?? row.issuedQuantity) >= row.totalQuantity) return 'sold out';
   return 'open';
 }

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { IssueQueue } from '../queue/producer.js';
+import type { IssueQueue } from '../queue/queue.js';
 import { GateCode } from './codes.js';
 import type { Gate } from './gate.js';
 import { countAdmission, gateSeconds } from './metrics.js';

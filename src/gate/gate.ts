@@ -9,10 +9,11 @@ import { AdmitBatcher, type AdmitRequest } from './admit-batcher.js';
 import { GateCode, type GateResult } from './codes.js';
 import { couponKeys } from './keys.js';
 import { gateBatchSize } from './metrics.js';
-import { defineScripts, type GateScripts } from './scripts.js';
+import { preloadScripts } from '../redis/scripts.js';
+import { ALREADY_REBUILT, defineGateScripts, MISSING, type GateScripts } from './scripts.js';
 
 /** The answer for every request of a batch whose coupon has no gate keys; shared, never mutated. */
-const MISSING: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
+const MISSING_RESULT: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
 
 /** Rows per restore-users call: bounded so one call never blocks Redis for long. */
 const RESTORE_CHUNK = 2000;
@@ -46,10 +47,11 @@ export class Gate {
   constructor(
     private readonly redis: Redis,
     private readonly source: GateSource,
+    /** QUEUE=redis: the pending list the admit script pushes admitted requests onto. */
     private readonly queueKey: string | undefined,
     private readonly unknownTtlMs = 1000,
   ) {
-    this.scripts = defineScripts(redis);
+    this.scripts = defineGateScripts(redis);
     this.batcher = new AdmitBatcher(
       (couponId, requests) => this.decide(couponId, requests),
       (size) => gateBatchSize.observe(size),
@@ -58,7 +60,7 @@ export class Gate {
 
   /** Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing. */
   async load(): Promise<void> {
-    await Promise.all(this.scripts.sources.map((lua) => this.redis.script('LOAD', lua)));
+    await preloadScripts(this.redis, Object.values(this.scripts));
   }
 
   async admit(couponId: number, userId: string, now = Date.now()): Promise<GateResult> {
@@ -70,26 +72,22 @@ export class Gate {
 
   private async decide(couponId: number, requests: AdmitRequest[]): Promise<GateResult[]> {
     const keys = couponKeys(couponId);
-    const args: (string | number)[] = this.queueKey === undefined ? [2, keys.meta, keys.users] : [3, keys.meta, keys.users, this.queueKey];
-    args.push(couponId);
+    const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list'];
     for (const request of requests) args.push(request.userId, request.now);
-    const reply = (await this.scripts.admit(...args)) as number[];
-    if (reply.length === 1 && reply[0] === GateCode.MISSING) return requests.map(() => MISSING);
-    const results: GateResult[] = [];
-    for (let i = 0; i < reply.length; i += 2) results.push({ code: reply[i] as GateCode, ticket: reply[i + 1] ?? 0 });
-    return results;
+    const results = await this.scripts.admit.run([keys.meta, keys.users, this.queueKey ?? keys.handoff], args);
+    return results === MISSING ? requests.map(() => MISSING_RESULT) : results;
   }
 
   /** Compensation: undoes an admission whose hand-off failed. */
   async release(couponId: number, userId: string, ticket: number): Promise<boolean> {
     const keys = couponKeys(couponId);
-    return (await this.scripts.release(keys.meta, keys.users, userId, ticket)) === 1;
+    return this.scripts.release.run([keys.meta, keys.users], [userId, ticket]);
   }
 
   /** Opens the gate of a newly created coupon. */
   async open(coupon: Coupon): Promise<void> {
     const keys = couponKeys(coupon.couponId);
-    await this.scripts['init-meta'](keys.meta, coupon.totalQuantity, 0, 0, epochMs(coupon.startsAt), epochMs(coupon.expiresAt));
+    await this.scripts.initMeta.run([keys.meta], [coupon.totalQuantity, 0, 0, epochMs(coupon.startsAt), epochMs(coupon.expiresAt)]);
   }
 
   /** The user's ticket if the gate admitted them (stored or not yet stored). */
@@ -137,9 +135,9 @@ export class Gate {
     const { holders, maxTicket } = await this.source.loadHolders(couponId);
     for (let i = 0; i < holders.length; i += RESTORE_CHUNK) {
       const flat = holders.slice(i, i + RESTORE_CHUNK).flat();
-      if ((await this.scripts['restore-users'](keys.meta, keys.users, ...flat)) === -1) return true;
+      if ((await this.scripts.restoreUsers.run([keys.meta, keys.users], flat)) === ALREADY_REBUILT) return true;
     }
-    await this.scripts['init-meta'](keys.meta, coupon.totalQuantity, holders.length, maxTicket, epochMs(coupon.startsAt), epochMs(coupon.expiresAt));
+    await this.scripts.initMeta.run([keys.meta], [coupon.totalQuantity, holders.length, maxTicket, epochMs(coupon.startsAt), epochMs(coupon.expiresAt)]);
     return true;
   }
 }

@@ -1,6 +1,6 @@
 /** Input rules of the HTTP API (SPEC section 3), each failing with a stable 400 code. */
 import { AppError, type FieldError } from '../errors.js';
-import { USER_ID_PATTERN } from '../queue/message.js';
+import { isUserId } from '../ids.js';
 import type { NewCoupon } from '../store/coupons.js';
 
 const MAX_COUPON_ID = 2 ** 53 - 1;
@@ -13,7 +13,7 @@ export function parseCouponId(raw: string): number {
 }
 
 export function parseUserId(raw: unknown): string {
-  if (typeof raw !== 'string' || !USER_ID_PATTERN.test(raw)) {
+  if (!isUserId(raw)) {
     throw new AppError('INVALID_USER_ID', 'userId must be 1-64 characters of A-Z a-z 0-9 _ . : @ -');
   }
   return raw;

@@ -3,6 +3,8 @@
  * message value or Redis list item). Compact JSON: it is written tens of thousands of
  * times a second.
  */
+import { isCouponId, isUserId } from '../ids.js';
+
 export interface IssueRequest {
   couponId: number;
   userId: string;
@@ -11,8 +13,6 @@ export interface IssueRequest {
   /** Epoch ms of admission. */
   admittedAt: number;
 }
-
-export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 
 export function encodeIssueRequest(request: IssueRequest): string {
   return JSON.stringify({ c: request.couponId, u: request.userId, t: request.ticket, a: request.admittedAt });
@@ -33,8 +33,8 @@ export function decodeIssueRequest(raw: string | Buffer | null | undefined): Iss
   }
   if (value === null || typeof value !== 'object') throw new UndecodableMessage('message is not an object');
   const { c, u, t, a } = value as Record<string, unknown>;
-  if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1) throw new UndecodableMessage('bad couponId');
-  if (typeof u !== 'string' || !USER_ID_PATTERN.test(u)) throw new UndecodableMessage('bad userId');
+  if (!isCouponId(c)) throw new UndecodableMessage('bad couponId');
+  if (!isUserId(u)) throw new UndecodableMessage('bad userId');
   if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 1) throw new UndecodableMessage('bad ticket');
   if (typeof a !== 'number' || !Number.isFinite(a)) throw new UndecodableMessage('bad admittedAt');
   return { couponId: c, userId: u, ticket: t, admittedAt: a };

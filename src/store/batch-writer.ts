@@ -1,19 +1,23 @@
 /**
- * Stores admitted issue requests: one transaction per coupon per batch, the coupon row
+ * Stores admitted issue requests (already decoded by the caller): one transaction per coupon per batch, the coupon row
  * locked (so writers of the same coupon on other partitions or threads queue behind each
  * other), multi-row INSERT IGNORE up to the remaining stock. Idempotent: a replayed
  * message finds its row and inserts nothing, so a batch may be redone after any crash.
  *
- * No threads here: the Piscina worker (workers/batch-writer.ts) is a thin shell around
- * `writeBatch`, which tests call directly.
+ * No threads and no message format here: the Piscina worker (workers/batch-writer.ts) runs
+ * src/consumer/writer-task.ts, which decodes a task and calls `writeBatch`.
  */
 import { performance } from 'node:perf_hooks';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Pool } from './mysql.js';
+import type { IssueRequest } from '../queue/message.js';
 import { errorCode, isUnavailableError } from './unavailable.js';
-import { decodeIssueRequest, UndecodableMessage, type IssueRequest } from '../queue/message.js';
 
-export type RawMessage = string | Buffer | null | undefined;
+/** An admitted request and its place in the caller's batch (failures are reported by place). */
+export interface IndexedRequest extends IssueRequest {
+  index: number;
+}
+
 export type RejectionReason = 'SOLD_OUT' | 'COUPON_NOT_FOUND';
 
 export interface WriteOptions {
@@ -37,8 +41,6 @@ export interface BatchCounts {
   duplicates: number;
   /** Recorded in issue_rejection (SOLD_OUT or COUPON_NOT_FOUND). */
   rejected: number;
-  /** Undecodable messages: the caller sends them to the dead-letter queue. */
-  deadLettered: number;
 }
 
 export interface WriteFailure {
@@ -50,8 +52,7 @@ export interface WriteFailure {
   unavailable: boolean;
 }
 
-export interface BatchResult extends BatchCounts {
-  deadLetters: { index: number; reason: string }[];
+export interface WriteResult extends BatchCounts {
   failures: WriteFailure[];
   /**
    * With collectIssued: every row stored by this batch, plus replayed rows found already
@@ -65,9 +66,7 @@ export interface BatchResult extends BatchCounts {
   transactionSeconds: number[];
 }
 
-interface Request extends IssueRequest {
-  index: number;
-}
+type Request = IndexedRequest;
 
 interface GroupOutcome {
   inserted: number;
@@ -77,26 +76,17 @@ interface GroupOutcome {
 }
 
 export function emptyCounts(): BatchCounts {
-  return { inserted: 0, duplicates: 0, rejected: 0, deadLettered: 0 };
+  return { inserted: 0, duplicates: 0, rejected: 0 };
 }
 
-export async function writeBatch(pool: Pool, messages: readonly RawMessage[], options: WriteOptions): Promise<BatchResult> {
-  const result: BatchResult = { ...emptyCounts(), deadLetters: [], failures: [], issued: [], transactionSeconds: [] };
+export async function writeBatch(pool: Pool, requests: readonly IndexedRequest[], options: WriteOptions): Promise<WriteResult> {
+  const result: WriteResult = { ...emptyCounts(), failures: [], issued: [], transactionSeconds: [] };
   const groups = new Map<number, Request[]>();
-  messages.forEach((raw, index) => {
-    let request: IssueRequest;
-    try {
-      request = decodeIssueRequest(raw);
-    } catch (err) {
-      if (!(err instanceof UndecodableMessage)) throw err;
-      result.deadLetters.push({ index, reason: err.message });
-      return;
-    }
+  for (const request of requests) {
     const group = groups.get(request.couponId);
-    if (group === undefined) groups.set(request.couponId, [{ ...request, index }]);
-    else group.push({ ...request, index });
-  });
-  result.deadLettered = result.deadLetters.length;
+    if (group === undefined) groups.set(request.couponId, [request]);
+    else group.push(request);
+  }
 
   // Different coupons do not contend, so their transactions run side by side (the pool
   // bounds how many at once).

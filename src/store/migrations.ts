@@ -3,7 +3,8 @@
  * processes may run it at once, on every start.
  */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import type { Pool } from './mysql.js';
+import type { Config } from '../config/index.js';
+import { createPool, ensureDatabase, type Pool } from './mysql.js';
 
 const STATEMENTS = [
   `CREATE TABLE IF NOT EXISTS coupon (
@@ -61,5 +62,16 @@ export async function migrate(pool: Pool): Promise<void> {
   } finally {
     await connection.query("SELECT RELEASE_LOCK('flash_coupon_schema')").catch(() => undefined);
     connection.release();
+  }
+}
+
+/** Creates the database if missing and migrates it, on a connection of its own. */
+export async function prepareDatabase(mysqlConfig: Config['mysql']): Promise<void> {
+  await ensureDatabase(mysqlConfig);
+  const pool = createPool(mysqlConfig, 1);
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
   }
 }

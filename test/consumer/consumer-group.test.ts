@@ -4,8 +4,8 @@
  */
 import t from 'tap';
 import kafkajs from 'kafkajs';
-import { startConsumers } from '../../src/consumer/index.js';
-import { createKafka } from '../../src/queue/kafka-client.js';
+import { startConsumers } from '../../src/queue/consumers.js';
+import { createKafka } from '../../src/queue/kafka/client.js';
 import { loadConfig } from '../../src/config/index.js';
 import { testConfig } from '../helpers/env.js';
 import { admitted, couponState, createCoupon, dropCoupons, openStore, testKafka, testLogger, waitUntil } from './helpers.js';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs from 'kafkajs';
 import type { RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Config } from '../../src/config/index.js';
-import { createKafka, ensureTopics } from '../../src/queue/kafka-client.js';
+import { createKafka, ensureTopics } from '../../src/queue/kafka/client.js';
 import { encodeIssueRequest, type IssueRequest } from '../../src/queue/message.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createPool, ensureDatabase, type Pool } from '../../src/store/mysql.js';

@@ -4,7 +4,7 @@
  * dead-lettered, however many tries the outage takes.
  */
 import t from 'tap';
-import { startConsumers } from '../../src/consumer/index.js';
+import { startConsumers } from '../../src/queue/consumers.js';
 import { dlqMessages, writerRetries } from '../../src/consumer/metrics.js';
 import { testConfig } from '../helpers/env.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { queueKeys } from '../../src/consumer/redis-queue.js';
+import { redisQueueKeys } from '../../src/queue/redis-list/keys.js';
 import { encodeIssueRequest } from '../../src/queue/message.js';
 import type { Config } from '../../src/config/index.js';
 import type { Pool } from '../../src/store/mysql.js';
@@ -79,7 +79,7 @@ t.test('kafka: a consumer process killed mid-stream and restarted stores every r
 t.test('redis queue: a consumer process killed holding items; its successor moves them back and stores every row once', async (t) => {
   const s = await scenario(t, { QUEUE: 'redis', WORKER_THREADS: '2', REDIS_QUEUE_BATCH: '200' });
   const redis = new Redis(s.config.redis.url);
-  const keys = queueKeys(s.config.kafka.topic);
+  const keys = redisQueueKeys(s.config.kafka.topic);
   t.teardown(async () => {
     const left = await redis.keys(`${keys.pending.replace(/:pending$/, '')}:*`);
     if (left.length > 0) await redis.del(...left);

@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { startConsumers } from '../../src/consumer/index.js';
-import { queueKeys } from '../../src/consumer/redis-queue.js';
+import { startConsumers } from '../../src/queue/consumers.js';
+import { redisQueueKeys } from '../../src/queue/redis-list/keys.js';
 import { encodeIssueRequest } from '../../src/queue/message.js';
 import { testConfig } from '../helpers/env.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
@@ -16,7 +16,7 @@ t.test('a Redis outage mid-stream delays storage but loses and doubles nothing',
   const proxy = await startTcpProxy({ host: '127.0.0.1', port: 6379 });
   const config = testConfig({ QUEUE: 'redis', REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_QUEUE_BATCH: '100', WORKER_THREADS: '2', WRITER_RETRY_BASE_MS: '50' });
   const redis = new Redis(); // direct, to fill and inspect the queue
-  const keys = queueKeys(config.kafka.topic);
+  const keys = redisQueueKeys(config.kafka.topic);
   const pool = await openStore(config);
   const couponId = await createCoupon(pool, 20_000);
   const items = admitted(couponId, 20_000).map(encodeIssueRequest);

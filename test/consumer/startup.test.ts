@@ -1,6 +1,6 @@
 /** Start-up against a dependency that is not there fails at once with a clear, coded error. */
 import t from 'tap';
-import { startConsumers } from '../../src/consumer/index.js';
+import { startConsumers } from '../../src/queue/consumers.js';
 import { testConfig } from '../helpers/env.js';
 import { testLogger } from './helpers.js';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startConsumers } from '../../src/consumer/index.js';
+import { startConsumers } from '../../src/queue/consumers.js';
 import { dlqMessages } from '../../src/consumer/metrics.js';
 import { testConfig } from '../helpers/env.js';
 import { admitted, couponState, createCoupon, dropCoupons, openStore, testKafka, testLogger, waitUntil } from './helpers.js';

@@ -5,8 +5,8 @@
  */
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { startConsumers } from '../../src/consumer/index.js';
-import { DLQ_HEADERS } from '../../src/consumer/kafka-publisher.js';
+import { startConsumers } from '../../src/queue/consumers.js';
+import { DLQ_HEADERS } from '../../src/queue/kafka/publisher.js';
 import { dlqMessages } from '../../src/consumer/metrics.js';
 import { encodeIssueRequest } from '../../src/queue/message.js';
 import { testConfig } from '../helpers/env.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { startConsumers } from '../../src/consumer/index.js';
+import { startConsumers } from '../../src/queue/consumers.js';
 import { createLogger } from '../../src/logger.js';
 import { uniqueName } from '../helpers/env.js';
 import { spawnService, type ServiceProcess } from '../helpers/process.js';

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import t from 'tap';
-import { redisQueueKeys } from '../../src/gate/keys.js';
+import { redisQueueKeys } from '../../src/queue/redis-list/keys.js';
 import { createCoupon, issue, request, startTestService, type TestService } from '../helpers/service.js';
 import { dropCoupons, openStore, testKafka, testLogger } from '../consumer/helpers.js';
 import { testConfig } from '../helpers/env.js';

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createKafka, ensureTopics } from '../../src/queue/kafka-client.js';
+import { createKafka, ensureTopics } from '../../src/queue/kafka/client.js';
 import { createPool, ensureDatabase } from '../../src/store/mysql.js';
 import { readTopic } from '../helpers/kafka-read.js';
 import { testConfig, uniqueName } from '../helpers/env.js';

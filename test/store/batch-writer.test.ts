@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import fc from 'fast-check';
-import { writeBatch, type BatchResult } from '../../src/store/batch-writer.js';
+import { writeBatch } from '../../src/store/batch-writer.js';
+import { packTask, runWriterTask, type TaskResult } from '../../src/consumer/writer-task.js';
 import { encodeIssueRequest, type IssueRequest } from '../../src/queue/message.js';
 import { createPool } from '../../src/store/mysql.js';
 import { testConfig } from '../helpers/env.js';
@@ -14,13 +15,14 @@ const config = testConfig();
 const { pool, coupon } = await scratchCoupons(config, (fn) => t.teardown(fn));
 
 const encode = (requests: IssueRequest[]): string[] => requests.map(encodeIssueRequest);
-const write = (messages: (string | Buffer | null)[], chunkRows = 7, collectIssued = false): Promise<BatchResult> =>
-  writeBatch(pool, messages, { chunkRows, collectIssued });
+/** As a writer thread runs a task: decode, then writeBatch. */
+const write = (messages: (string | Buffer | null)[], chunkRows = 7, collectIssued = false): Promise<TaskResult> =>
+  runWriterTask(pool, packTask(messages, collectIssued), chunkRows);
 
 t.test('stores each admitted request once, in small fixed chunks, and counts issued_quantity', async (t) => {
   const couponId = await coupon(100);
   const result = await write(encode(admitted(couponId, 60)));
-  t.match(result, { inserted: 60, duplicates: 0, rejected: 0, deadLettered: 0, failures: [] });
+  t.match(result, { inserted: 60, duplicates: 0, rejected: 0, undecodable: [], failures: [] });
   t.same(await couponState(pool, couponId), { rows: 60, distinctUsers: 60, issuedQuantity: 60, rejections: {} });
 });
 
@@ -71,8 +73,8 @@ t.test('undecodable messages are reported for the dead-letter queue; the rest is
   const couponId = await coupon(10);
   const good = encode(admitted(couponId, 2));
   const result = await write([good[0] as string, 'not json', null, Buffer.from('{"c":1}'), good[1] as string]);
-  t.same(result.deadLetters.map((letter) => letter.index), [1, 2, 3]);
-  t.match(result, { inserted: 2, deadLettered: 3 });
+  t.same(result.undecodable.map((letter) => letter.index), [1, 2, 3]);
+  t.match(result, { inserted: 2 });
 });
 
 t.test('requests for a coupon that is not in the database are refused COUPON_NOT_FOUND', async (t) => {
@@ -100,7 +102,8 @@ t.test('a database that cannot be reached is reported as unavailable, not as a b
   // Port 9 (discard) on localhost refuses connections: a real unreachable server.
   const unreachable = createPool({ ...config.mysql, url: 'mysql://root@127.0.0.1:9/flash_coupon' }, 1);
   t.teardown(() => unreachable.end());
-  const result = await writeBatch(unreachable, encode(admitted(1, 3)), { chunkRows: 10, collectIssued: false });
+  const requests = admitted(1, 3).map((request, index) => ({ ...request, index }));
+  const result = await writeBatch(unreachable, requests, { chunkRows: 10, collectIssued: false });
   t.equal(result.failures.length, 1);
   t.match(result.failures[0], { indices: [0, 1, 2], unavailable: true, code: 'ECONNREFUSED' });
 });

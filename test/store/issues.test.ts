@@ -2,14 +2,13 @@
 import t from 'tap';
 import { findIssue, listUserCoupons } from '../../src/store/issues.js';
 import { writeBatch } from '../../src/store/batch-writer.js';
-import { encodeIssueRequest } from '../../src/queue/message.js';
 import { testConfig, uniqueName } from '../helpers/env.js';
 import { scratchCoupons } from '../consumer/helpers.js';
 
 const { pool, coupon } = await scratchCoupons(testConfig(), (fn) => t.teardown(fn));
 
 async function store(couponId: number, userId: string, ticket: number): Promise<void> {
-  await writeBatch(pool, [encodeIssueRequest({ couponId, userId, ticket, admittedAt: Date.now() })], { chunkRows: 10, collectIssued: false });
+  await writeBatch(pool, [{ couponId, userId, ticket, admittedAt: Date.now(), index: 0 }], { chunkRows: 10, collectIssued: false });
 }
 
 t.test('findIssue: ISSUED with ticket and time, REJECTED with reason, undefined when nothing is stored', async (t) => {

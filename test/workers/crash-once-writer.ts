@@ -8,8 +8,8 @@
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import handlerReady from '../../workers/batch-writer.js';
-import type { WriterTask } from '../../src/consumer/writer-task.js';
-import type { BatchResult } from '../../src/store/batch-writer.js';
+import type { TaskResult, WriterTask } from '../../src/consumer/writer-task.js';
+
 
 type Crash = 'exit-after-commit' | 'throw-before-write';
 const CRASHES: Crash[] = ['exit-after-commit', 'throw-before-write'];
@@ -29,7 +29,7 @@ function claimCrash(): Crash | undefined {
   return undefined;
 }
 
-async function open(): Promise<(task: WriterTask) => Promise<BatchResult>> {
+async function open(): Promise<(task: WriterTask) => Promise<TaskResult>> {
   const handler = await handlerReady;
   return async (task) => {
     const crash = claimCrash();
@@ -37,7 +37,7 @@ async function open(): Promise<(task: WriterTask) => Promise<BatchResult>> {
       setImmediate(() => {
         throw new Error('test crash: uncaught error in a writer thread');
       });
-      return new Promise<BatchResult>(() => undefined);
+      return new Promise<TaskResult>(() => undefined);
     }
     const result = await handler(task);
     if (crash === 'exit-after-commit') process.exit(1);

@@ -4,13 +4,12 @@ import type { Admission } from '../../gate/admission.js';
 import type { Gate } from '../../gate/gate.js';
 import { parseJsonObject } from '../request.js';
 import { json } from '../respond.js';
+import type { IssueRecord } from '../../store/issues.js';
 import type { Handler, Route } from '../router.js';
 import { parseCouponId, parseUserId } from '../validate.js';
 
-export type StoredIssue = { status: 'ISSUED'; issuedAt: Date; ticket: number } | { status: 'REJECTED'; reason: string; ticket: number };
-
 export interface IssueReader {
-  findIssue(couponId: number, userId: string): Promise<StoredIssue | undefined>;
+  findIssue(couponId: number, userId: string): Promise<IssueRecord | undefined>;
   listUserCoupons(userId: string): Promise<unknown[]>;
   couponExists(couponId: number): Promise<boolean>;
 }

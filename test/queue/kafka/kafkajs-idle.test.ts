@@ -6,9 +6,9 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '../../src/logger.js';
-import { createKafka, ensureTopics } from '../../src/queue/kafka-client.js';
-import { testConfig } from '../helpers/env.js';
+import { createLogger } from '../../../src/logger.js';
+import { createKafka, ensureTopics } from '../../../src/queue/kafka/client.js';
+import { testConfig } from '../../helpers/env.js';
 
 t.test('an idle kafkajs connection arms no timers', async (t) => {
   const config = testConfig();

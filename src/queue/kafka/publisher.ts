@@ -4,10 +4,10 @@
  * sends are per batch, not per request, and must be acknowledged by all replicas.
  */
 import kafkajs from 'kafkajs';
-import type { Config } from '../config/index.js';
-import type { KafkaClient } from '../queue/kafka-client.js';
-import type { IssuedRow } from '../store/batch-writer.js';
-import { issuedEvent, type DeadLetterRecord, type DeadLetterSink, type IssuedSink } from './sinks.js';
+import type { Config } from '../../config/index.js';
+import { issuedEvent, type DeadLetterRecord, type DeadLetterSink, type IssuedSink } from '../../consumer/sinks.js';
+import type { IssuedRow } from '../../store/batch-writer.js';
+import type { KafkaClient } from './client.js';
 
 /** Headers of a dead-lettered message; its value and key are the original ones. */
 export const DLQ_HEADERS = {

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MicroBatcher } from '../../src/queue/batcher.js';
+import { MicroBatcher } from '../../../src/queue/kafka/micro-batcher.js';
 
 function recorder(delayMs = 0, failWhen: (items: number[]) => boolean = () => false) {
   const batches: number[][] = [];

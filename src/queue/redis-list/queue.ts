@@ -5,39 +5,17 @@
  * register a heartbeat in the `consumers` sorted set; the items of one that stops beating
  * are moved back to `pending` by whoever notices.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { redisQueueKeys } from '../gate/keys.js';
-import { LUA_DIR } from '../paths.js';
-import type { DeadLetterRecord, DeadLetterSink } from './sinks.js';
-
-type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
+import type { DeadLetterRecord, DeadLetterSink } from '../../consumer/sinks.js';
+import { defineScript, integerReply, stringArrayReply } from '../../redis/scripts.js';
+import { redisQueueKeys, type RedisQueueKeys } from './keys.js';
 
 /** Far-future cutoff: a consumer stopping gracefully recovers its own list regardless. */
 const ALWAYS = String(Number.MAX_SAFE_INTEGER);
 
-function defineScript(redis: Redis, name: string, numberOfKeys: number): ScriptCall {
-  const lua = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8');
-  const commandName = `fc_${name.replaceAll('-', '_')}_${createHash('sha1').update(lua).digest('hex').slice(0, 10)}`;
-  redis.defineCommand(commandName, { lua, numberOfKeys });
-  const command = (redis as unknown as Record<string, ScriptCall | undefined>)[commandName];
-  if (command === undefined) throw new Error(`ioredis did not define ${commandName}`);
-  return command.bind(redis);
-}
-
-export interface RedisQueueKeys {
-  pending: string;
-  processing: (consumerId: string) => string;
-  consumers: string;
-  /** Dead letters of this queue: JSON entries, newest at the tail. */
-  deadLetters: string;
-}
-
-export function queueKeys(topic: string): RedisQueueKeys {
-  const keys = redisQueueKeys(topic);
-  return { ...keys, deadLetters: `${keys.pending}:dlq` };
+/** queue-recover-3: items moved back, or -1 when the consumer is alive (then 0 are moved). */
+export function decodeRecoverReply(reply: unknown): number {
+  return Math.max(0, integerReply('queue-recover-3', reply));
 }
 
 /** One dead letter as stored in the Redis DLQ list. */
@@ -69,20 +47,18 @@ export interface RedisQueue {
 }
 
 export function createRedisQueue(redis: Redis, topic: string): RedisQueue {
-  const keys = queueKeys(topic);
-  const takeScript = defineScript(redis, 'queue-take-2', 2);
-  const recoverScript = defineScript(redis, 'queue-recover-3', 3);
+  const keys = redisQueueKeys(topic);
+  const takeScript = defineScript(redis, 'queue-take-2', (reply) => stringArrayReply('queue-take-2', reply));
+  const recoverScript = defineScript(redis, 'queue-recover-3', decodeRecoverReply);
   const processingPrefix = keys.processing('');
 
-  const recover = async (consumerId: string, cutoff: string): Promise<number> => {
-    const moved = Number(await recoverScript(keys.consumers, keys.processing(consumerId), keys.pending, consumerId, cutoff));
-    return Math.max(0, moved);
-  };
+  const recover = (consumerId: string, cutoff: string): Promise<number> =>
+    recoverScript.run([keys.consumers, keys.processing(consumerId), keys.pending], [consumerId, cutoff]);
 
   return {
     keys,
     async take(consumerId, max) {
-      return (await takeScript(keys.pending, keys.processing(consumerId), max)) as string[];
+      return takeScript.run([keys.pending, keys.processing(consumerId)], [max]);
     },
     async awaitItem(blocking, consumerId, seconds) {
       return (await blocking.blmove(keys.pending, keys.processing(consumerId), 'LEFT', 'RIGHT', seconds)) !== null;

@@ -4,22 +4,19 @@
  * are resolved and committed only after the batch's rows are committed in MySQL and its
  * dead letters and events are acknowledged by Kafka.
  */
-import type { Config } from '../config/index.js';
-import type { Logger } from '../logger.js';
-import { createKafka, ensureTopics, type KafkaClient } from '../queue/kafka-client.js';
-import { persistBatch } from './persist.js';
-import { deliverOutputs, type DeadLetterRecord } from './sinks.js';
-import { connectKafkaPublisher } from './kafka-publisher.js';
-import { countSettled } from './metrics.js';
-import type { WriterPool } from './writer-pool.js';
 import type { EachBatchPayload } from 'kafkajs';
+import type { Config } from '../../config/index.js';
+import { countSettled } from '../../consumer/metrics.js';
+import { persistBatch } from '../../consumer/persist.js';
+import type { RunningConsumer } from '../../consumer/running.js';
+import { deliverOutputs, type DeadLetterRecord } from '../../consumer/sinks.js';
+import type { WriterPool } from '../../consumer/writer-pool.js';
+import type { Logger } from '../../logger.js';
+import { createKafka, ensureTopics, type KafkaClient } from './client.js';
+import { connectKafkaPublisher } from './publisher.js';
 
 /** kafkajs only sends a heartbeat when its own interval (3 s) is due; this just asks often. */
 const HEARTBEAT_EVERY_MS = 1_000;
-
-export interface RunningConsumer {
-  stop(): Promise<void>;
-}
 
 async function partitionCount(kafka: KafkaClient, settings: Config['kafka']): Promise<number> {
   const admin = kafka.admin();

@@ -4,17 +4,18 @@
  */
 import t from 'tap';
 import { Redis } from 'ioredis';
-import { startConsumers } from '../../src/consumer/index.js';
-import { queueKeys, type RedisDeadLetter } from '../../src/consumer/redis-queue.js';
-import { encodeIssueRequest, type IssueRequest } from '../../src/queue/message.js';
-import { testConfig } from '../helpers/env.js';
-import { admitted, couponState, createCoupon, dropCoupons, openStore, storedAndRefused, testLogger, waitUntil } from './helpers.js';
+import { startConsumers } from '../../../src/queue/consumers.js';
+import { redisQueueKeys } from '../../../src/queue/redis-list/keys.js';
+import { type RedisDeadLetter } from '../../../src/queue/redis-list/queue.js';
+import { encodeIssueRequest, type IssueRequest } from '../../../src/queue/message.js';
+import { testConfig } from '../../helpers/env.js';
+import { admitted, couponState, createCoupon, dropCoupons, openStore, storedAndRefused, testLogger, waitUntil } from '../../consumer/helpers.js';
 
 const config = testConfig({ QUEUE: 'redis', WORKER_THREADS: '2', REDIS_QUEUE_BATCH: '700' });
 const log = testLogger(config);
 const pool = await openStore(config);
 const redis = new Redis(config.redis.url);
-const keys = queueKeys(config.kafka.topic);
+const keys = redisQueueKeys(config.kafka.topic);
 const consumers = await startConsumers(config, log);
 const couponIds: number[] = [];
 

@@ -1,27 +1,15 @@
 /**
- * The hand-off of admitted requests to the queue, behind an interface of our own. In
- * Kafka mode a request is acknowledged (acks=all) before its 202 is
- * sent; in Redis-list mode the admission script already queued it in the same atomic step.
+ * QUEUE=kafka: the hand-off of admitted requests. A request is acknowledged (acks=all)
+ * before its 202 is sent; the requests of one event-loop turn go out in one send.
  */
 import kafkajs, { type Producer } from 'kafkajs';
-import type { Config } from '../config/index.js';
-import type { Logger } from '../logger.js';
-import { MicroBatcher } from './batcher.js';
-import type { KafkaClient } from './kafka-client.js';
-import { encodeIssueRequest, type IssueRequest } from './message.js';
-import { producerBatchSize } from './metrics.js';
-
-export interface IssueQueue {
-  /** Resolves once the request is durably queued; rejects when it is not. */
-  enqueue(request: IssueRequest): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** QUEUE=redis: lua/admit.lua pushed the request already. */
-export const alreadyQueued: IssueQueue = {
-  enqueue: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../../logger.js';
+import { encodeIssueRequest, type IssueRequest } from '../message.js';
+import { producerBatchSize } from '../metrics.js';
+import type { IssueQueue } from '../queue.js';
+import type { KafkaClient } from './client.js';
+import { MicroBatcher } from './micro-batcher.js';
 
 export class KafkaIssueQueue implements IssueQueue {
   private readonly batcher: MicroBatcher<IssueRequest>;

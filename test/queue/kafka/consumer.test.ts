@@ -3,11 +3,11 @@
  * in the real MariaDB. One consumer group serves the file; every test has its own coupon.
  */
 import t from 'tap';
-import { startConsumers } from '../../src/consumer/index.js';
-import { DLQ_HEADERS } from '../../src/consumer/kafka-publisher.js';
-import { dlqMessages } from '../../src/consumer/metrics.js';
-import { testConfig, uniqueName } from '../helpers/env.js';
-import { admitted, couponState, createCoupon, dropCoupons, openStore, storedAndRefused, storedUsers, testKafka, testLogger, waitUntil } from './helpers.js';
+import { startConsumers } from '../../../src/queue/consumers.js';
+import { DLQ_HEADERS } from '../../../src/queue/kafka/publisher.js';
+import { dlqMessages } from '../../../src/consumer/metrics.js';
+import { testConfig, uniqueName } from '../../helpers/env.js';
+import { admitted, couponState, createCoupon, dropCoupons, openStore, storedAndRefused, storedUsers, testKafka, testLogger, waitUntil } from '../../consumer/helpers.js';
 
 const config = testConfig({ KAFKA_PARTITIONS: '3', KAFKA_ISSUED_TOPIC: uniqueName('t-issued') });
 const log = testLogger(config);

@@ -1,14 +1,15 @@
 /**
  * Consumer lag as Prometheus gauges, so an alert can watch it (the dashboard shows the same
  * numbers): the total, Kafka's lag per partition and the Redis queue's list lengths. Read
- * when /metrics is scraped, from the running dashboard's lag probe: a reading younger than
+ * when /metrics is scraped, from the lag probe of every role that consumes or shows the
+ * dashboard (registered by app.ts): a reading younger than
  * FRESH_MS is served as is, otherwise one fresh reading is shared by the gauges of the
  * scrape and waited for at most COLLECT_WAIT_MS (then the last reading is served if it is
  * younger than STALE_MS). No sample while the lag cannot be read, so a slow or unreachable
  * Kafka never stalls /metrics and never shows as "no lag".
  */
 import { Gauge } from 'prom-client';
-import type { LagProbe, LagReading } from './lag.js';
+import type { LagProbe, LagReading } from './probe.js';
 
 const COLLECT_WAIT_MS = 1000;
 const FRESH_MS = 1000;

@@ -3,9 +3,9 @@
  * ticket, keyed by couponId; and a Kafka outage answers 503 and leaves the gate as before.
  */
 import t from 'tap';
-import { readTopic } from '../helpers/kafka-read.js';
-import { startPrivateBroker } from '../helpers/kafka-broker.js';
-import { createCoupon, issue, request, startTestService } from '../helpers/service.js';
+import { readTopic } from '../../helpers/kafka-read.js';
+import { startPrivateBroker } from '../../helpers/kafka-broker.js';
+import { createCoupon, issue, request, startTestService } from '../../helpers/service.js';
 
 t.test('every admitted request is in Kafka exactly once with its ticket', async (t) => {
   const svc = await startTestService({ ROLE: 'api' });

@@ -2,15 +2,17 @@
 admit: decides a batch of issue requests for one coupon (those of one event-loop turn),
 in order and in one atomic step: each user is admitted or told why not. One call per batch
 instead of per request saves Redis and the service a command each (docs/TUNING.md).
-With a third key (QUEUE=redis) each admitted request is also pushed onto the reliable list
-queue in the same step, so admission and hand-off can never be split.
+With QUEUE=redis each admitted request is also pushed onto the reliable list queue (KEYS[3])
+in the same step, so admission and hand-off can never be split.
 
 KEYS[1]  {coupon:<id>}:meta   hash: total, admitted, seq, startsAt, expiresAt (epoch ms, 0 = none),
                               and n:<code>, how many requests got each answer (for the dashboard)
 KEYS[2]  {coupon:<id>}:users  hash: userId -> ticket
-KEYS[3]  optional: the pending list of the Redis queue
+KEYS[3]  the pending list of the Redis queue (QUEUE=redis); with QUEUE=kafka a key of the
+         coupon's hash tag that is not touched (Redis Cluster wants every key on one slot)
 ARGV[1]  couponId (for the queued message)
-ARGV[2], ARGV[3]  userId, now (epoch ms) of the first request; then the same for each next one.
+ARGV[2]  'list' to push each admitted request onto KEYS[3], 'none' otherwise
+ARGV[3], ARGV[4]  userId, now (epoch ms) of the first request; then the same for each next one.
                   userIds are already validated ([A-Za-z0-9_.:@-]{1,64}), so they need no
                   JSON escaping.
 
@@ -32,7 +34,8 @@ local total, admitted, seq = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta
 local startsAt, expiresAt = tonumber(meta[4]), tonumber(meta[5])
 local replies, answered, queued = {}, {0, 0, 0, 0, 0}, {}
 local firstSeq = seq
-for i = 2, #ARGV, 2 do
+local push = ARGV[2] == 'list'
+for i = 3, #ARGV, 2 do
   local userId, now = ARGV[i], tonumber(ARGV[i + 1])
   local code, ticket = 3, 0
   if startsAt > 0 and now < startsAt then
@@ -49,7 +52,7 @@ for i = 2, #ARGV, 2 do
       code, ticket = 1, seq
       -- Written now, not at the end: the same user twice in one batch must find it.
       redis.call('HSET', KEYS[2], userId, ticket)
-      if KEYS[3] then
+      if push then
         queued[#queued + 1] = '{"c":' .. ARGV[1] .. ',"u":"' .. userId .. '","t":' .. ticket .. ',"a":' .. ARGV[i + 1] .. '}'
       end
     end

@@ -11,18 +11,17 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Config } from '../config/index.js';
-import type { Logger } from '../logger.js';
-import { createRedis } from '../gate/redis-client.js';
-import { createKafka, ensureTopics } from '../queue/kafka-client.js';
-import { backoffMs, pause } from './backoff.js';
-import { persistBatch } from './persist.js';
-import { deliver, deliverOutputs, type DeadLetterRecord, type IssuedSink } from './sinks.js';
-import { connectKafkaPublisher, type KafkaPublisher } from './kafka-publisher.js';
-import { createRedisQueue, type RedisQueue } from './redis-queue.js';
-import { countSettled } from './metrics.js';
-import type { WriterPool } from './writer-pool.js';
-import type { RunningConsumer } from './kafka-consumer.js';
+import type { Config } from '../../config/index.js';
+import { backoffMs, pause } from '../../consumer/backoff.js';
+import { countSettled } from '../../consumer/metrics.js';
+import { persistBatch } from '../../consumer/persist.js';
+import type { RunningConsumer } from '../../consumer/running.js';
+import { deliver, deliverOutputs, type DeadLetterRecord, type IssuedSink } from '../../consumer/sinks.js';
+import type { WriterPool } from '../../consumer/writer-pool.js';
+import type { Logger } from '../../logger.js';
+import { createRedis } from '../../redis/client.js';
+import { connectIssuedPublisher, type IssuedPublisher } from '../kafka/issued.js';
+import { createRedisQueue, type RedisQueue } from './queue.js';
 
 /** How long one blocking wait for work lasts (bounds how long stop() waits for it). */
 const BLOCK_SECONDS = 1;
@@ -46,29 +45,16 @@ function createBlockingRedis(config: Config, log: Logger): Redis {
   return client;
 }
 
-async function connectIssuedSink(config: Config, log: Logger): Promise<KafkaPublisher | undefined> {
-  if (config.kafka.issuedTopic === undefined) return undefined;
-  const kafka = createKafka(config.kafka, log, '-writer');
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, config.kafka);
-  } finally {
-    await admin.disconnect();
-  }
-  return connectKafkaPublisher(kafka, config.kafka);
-}
-
 export async function startRedisConsumer(config: Config, parentLog: Logger, writer: WriterPool): Promise<RunningConsumer> {
   const log = parentLog.child({ module: 'redis-consumer' });
   const redis = createRedis(config.redis, log, 'queue');
   const queue = createRedisQueue(redis, config.kafka.topic);
   const base = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const consumerIds = Array.from({ length: config.writer.threads }, (_, i) => `${base}-${i}`);
-  let publisher: KafkaPublisher | undefined;
+  let publisher: IssuedPublisher | undefined;
   try {
     await redis.connect();
-    publisher = await connectIssuedSink(config, parentLog);
+    publisher = await connectIssuedPublisher(config.kafka, parentLog);
     // Registered before taking anything, so our lists are never mistaken for orphans.
     await queue.heartbeat(consumerIds);
     const recovered = await queue.recoverDead(DEAD_AFTER_MS);

@@ -1,5 +1,5 @@
 /**
- * The ioredis client of the gate, set to fail fast: while Redis is away calls reject at
+ * The ioredis client of the gate and the Redis-list queue, set to fail fast: while Redis is away calls reject at
  * once (503) instead of queueing behind a reconnect and hanging every request.
  */
 import { Redis } from 'ioredis';

@@ -1,31 +1,20 @@
 /**
- * The persistence path: takes admitted issue requests off the queue (Kafka or the Redis
- * list, by QUEUE) and stores each as exactly one user_coupon row, through the batch-writer
- * threads.
+ * The persistence path for `config.queue`: the transport's consumer takes admitted issue
+ * requests off the queue (Kafka or the Redis list) and stores each as exactly one
+ * user_coupon row through the batch-writer threads (src/consumer/).
  */
 import type { Config } from '../config/index.js';
+import { createWriterPool, type WriterPoolOptions } from '../consumer/writer-pool.js';
+import type { RunningConsumer } from '../consumer/running.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { createPool, ensureDatabase } from '../store/mysql.js';
-import { migrate } from '../store/migrations.js';
-import { createWriterPool, type WriterPoolOptions } from './writer-pool.js';
-import { startKafkaConsumer, type RunningConsumer } from './kafka-consumer.js';
-import { startRedisConsumer } from './redis-consumer.js';
+import { prepareDatabase } from '../store/migrations.js';
+import { startKafkaConsumer } from './kafka/consumer.js';
+import { startRedisConsumer } from './redis-list/consumer.js';
 
 export type { RunningConsumer };
-export { dlqMessages } from './metrics.js';
 
 export type ConsumerOptions = WriterPoolOptions;
-
-async function prepareSchema(config: Config): Promise<void> {
-  await ensureDatabase(config.mysql);
-  const pool = createPool(config.mysql, 1);
-  try {
-    await migrate(pool);
-  } finally {
-    await pool.end();
-  }
-}
 
 /**
  * Starts the consumer for `config.queue` (AppError UNAVAILABLE when a dependency cannot be
@@ -36,7 +25,7 @@ async function prepareSchema(config: Config): Promise<void> {
 export async function startConsumers(config: Config, log: Logger, options: ConsumerOptions = {}): Promise<RunningConsumer> {
   const unavailable = (what: string, err: unknown): AppError =>
     new AppError('UNAVAILABLE', `consumer could not start: ${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  await prepareSchema(config).catch((err: unknown) => {
+  await prepareDatabase(config.mysql).catch((err: unknown) => {
     throw unavailable('MySQL', err);
   });
   const writer = createWriterPool(config, log, options);

@@ -3,8 +3,8 @@
  * depends on kafkajs's shapes. kafkajs's log lines are routed into pino.
  */
 import kafkajs, { type Kafka as KafkaClient, type Admin, type logCreator } from 'kafkajs';
-import type { Config } from '../config/index.js';
-import type { Logger } from '../logger.js';
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../../logger.js';
 
 const { Kafka, logLevel } = kafkajs;
 export type { KafkaClient, Admin };

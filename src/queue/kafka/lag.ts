@@ -1,0 +1,43 @@
+/** QUEUE=kafka: the writers group's lag on the request topic, read through the admin API. */
+import type { Config } from '../../config/index.js';
+import { lagFromOffsets, lagProbe, type LagProbe, type LagReader } from '../../lag/probe.js';
+import type { Logger } from '../../logger.js';
+import { createKafka, type Admin } from './client.js';
+
+export function kafkaLagProbe(kafka: Config['kafka'], log: Logger): LagProbe {
+  let admin: Admin | undefined;
+  let connecting: Promise<Admin> | undefined;
+  let closed = false;
+  const connected = (): Promise<Admin> => {
+    if (closed) return Promise.reject(new Error('lag probe closed'));
+    if (admin !== undefined) return Promise.resolve(admin);
+    connecting ??= (async () => {
+      const created = createKafka(kafka, log, '-lag').admin({ retry: { retries: 0 } });
+      try {
+        await created.connect();
+      } catch (err) {
+        connecting = undefined;
+        throw err;
+      }
+      if (closed) {
+        await created.disconnect();
+        throw new Error('lag probe closed');
+      }
+      admin = created;
+      return created;
+    })();
+    return connecting;
+  };
+  const read: LagReader = async () => {
+    const client = await connected();
+    const [ends, committed] = await Promise.all([client.fetchTopicOffsets(kafka.topic), client.fetchOffsets({ groupId: kafka.groupId, topics: [kafka.topic] })]);
+    const committedBy = new Map((committed[0]?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
+    return lagFromOffsets(ends, committedBy);
+  };
+  return lagProbe({ queue: 'kafka', topic: kafka.topic, group: kafka.groupId }, read, async () => {
+    closed = true;
+    const open = admin;
+    admin = undefined;
+    if (open !== undefined) await open.disconnect();
+  }, log);
+}

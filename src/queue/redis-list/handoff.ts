@@ -1,0 +1,7 @@
+/** QUEUE=redis: lua/admit-3.lua pushed the request onto the list in the admission step itself. */
+import type { IssueQueue } from '../queue.js';
+
+export const alreadyQueued: IssueQueue = {
+  enqueue: () => Promise.resolve(),
+  close: () => Promise.resolve(),
+};
