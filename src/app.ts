@@ -10,7 +10,7 @@ import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from './config/index.js';
 import { Dashboard } from './dashboard/live.js';
 import { Admission } from './gate/admission.js';
-import { Gate } from './gate/gate.js';
+import { startGate } from './gate/start.js';
 import { readinessProbe, type DependencyCheck } from './health/readiness.js';
 import { adminGuard } from './http/auth.js';
 import { couponRoutes } from './http/routes/coupons.js';
@@ -26,9 +26,8 @@ import { KafkaIssueQueue } from './queue/kafka/producer.js';
 import { createLagProbe } from './queue/lag.js';
 import type { IssueQueue } from './queue/queue.js';
 import { alreadyQueued } from './queue/redis-list/handoff.js';
-import { redisQueueKeys } from './queue/redis-list/keys.js';
 import { createRedis } from './redis/client.js';
-import { findCoupon, loadHolders } from './store/coupons.js';
+import { findCoupon } from './store/coupons.js';
 import { countRejections, loadDashboardCoupons } from './store/dashboard.js';
 import { findIssue, listUserCoupons } from './store/issues.js';
 import { migrate } from './store/migrations.js';
@@ -112,17 +111,20 @@ export async function startService(config: Config, log: Logger): Promise<Running
       await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
       closers.push({ name: 'redis', close: () => redis.quit() });
       lagRedis = redis;
-      const queueKey = config.queue === 'redis' ? redisQueueKeys(config.kafka.topic).pending : undefined;
-      const gate = new Gate(redis, { findCoupon: (id) => findCoupon(pool, id), loadHolders: (id) => loadHolders(pool, id) }, queueKey);
-      await gate.load();
+      const running = await startGate(config, redis, pool, log);
+      closers.push({ name: 'gate', close: () => running.stop() });
+      const gate = running.gate;
       checks.push({ name: 'redis', check: () => gate.load() });
-      queue = config.queue === 'kafka' ? await KafkaIssueQueue.connect(createKafka(config.kafka, log, '-producer'), config.kafka, log.child({ module: 'producer' })) : alreadyQueued;
+      queue =
+        config.queue === 'kafka'
+          ? await KafkaIssueQueue.connect(createKafka(config.kafka, log, '-producer'), config.kafka, config.handoff, log.child({ module: 'producer' }))
+          : alreadyQueued;
       adminToken = config.adminToken;
       if (adminToken === undefined) {
         adminToken = randomBytes(24).toString('base64url');
         log.warn({ adminToken }, 'ADMIN_TOKEN is not set: generated one for this run');
       }
-      const admission = new Admission(gate, queue, log.child({ module: 'admission' }));
+      const admission = new Admission(gate, queue);
       routes.push(...couponRoutes({ pool, gate, checkAdmin: adminGuard(adminToken) }), ...issueRoutes({ admission, gate, reader: issueReader(pool) }));
       // The live dashboard reads the same pool and gate, once a second while watched.
       const dashboard = new Dashboard({

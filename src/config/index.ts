@@ -34,6 +34,9 @@ export interface Config {
     readonly maxBytesPerPartition: number;
     readonly sessionTimeoutMs: number;
   };
+  /** Limits of admitted requests waiting for the queue (beyond them: 503 before the gate). */
+  readonly handoff: { readonly maxWaiting: number; readonly stallMs: number };
+  readonly reconcile: { readonly intervalMs: number };
   readonly writer: {
     readonly threads: number;
     readonly chunkRows: number;
@@ -137,6 +140,8 @@ export function loadConfig(source: ConfigSource = {}): Config {
       maxBytesPerPartition: v.CONSUMER_MAX_BYTES_PER_PARTITION as number,
       sessionTimeoutMs: v.CONSUMER_SESSION_TIMEOUT_MS as number,
     },
+    handoff: { maxWaiting: v.HANDOFF_MAX_WAITING as number, stallMs: v.HANDOFF_STALL_MS as number },
+    reconcile: { intervalMs: v.RECONCILE_INTERVAL_MS as number },
     writer: {
       threads: (v.WORKER_THREADS as number | undefined) ?? partitions,
       chunkRows: v.WRITER_CHUNK_ROWS as number,

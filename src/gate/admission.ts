@@ -1,15 +1,14 @@
 /**
  * One issue request from decision to hand-off: the gate decides, the queue takes the
- * admitted request, and a failed hand-off is compensated in the same gate so the user's
- * 503 leaves no trace and they may retry.
+ * admitted request, and only then is the user told 202. A request the queue cannot take soon
+ * (failing, stalled or too far behind) is refused before the gate, so nothing is reserved.
  */
 import { AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
 import type { IssueQueue } from '../queue/queue.js';
+import { handoffSeconds } from '../queue/metrics.js';
 import { GateCode } from './codes.js';
 import type { Gate } from './gate.js';
 import { countAdmission, gateSeconds } from './metrics.js';
-import { handoffSeconds } from '../queue/metrics.js';
 
 // Built once: after the first seconds of a sale nearly every request is refused, and a
 // fresh Error per refusal would capture a stack trace each time for nothing.
@@ -19,73 +18,54 @@ const REFUSALS: Partial<Record<number, AppError>> = {
   [GateCode.SOLD_OUT]: new AppError('SOLD_OUT', 'all coupons have been issued'),
   [GateCode.NOT_STARTED]: new AppError('NOT_STARTED', 'the sale has not started yet'),
   [GateCode.EXPIRED]: new AppError('EXPIRED', 'the sale has ended'),
+  [GateCode.UNAVAILABLE]: new AppError('UNAVAILABLE', 'the admission gate did not answer in time, nothing was reserved, please retry'),
 };
 
-const RELEASE_ATTEMPTS = 60;
-const RELEASE_RETRY_MS = 1000;
+const SHED = new AppError('UNAVAILABLE', 'the queue is not keeping up, nothing was reserved, please retry');
+const GATE_DOWN = new AppError('UNAVAILABLE', 'the admission gate is unavailable, nothing was reserved, please retry');
 
 export class Admission {
   constructor(
     private readonly gate: Gate,
     private readonly queue: IssueQueue,
-    private readonly log: Logger,
   ) {}
 
   /** Returns the ticket of an admitted request, or throws an AppError saying why not. */
   async request(couponId: number, userId: string): Promise<number> {
-    const admittedAt = Date.now();
+    if (!this.queue.accepting()) {
+      countAdmission('SHED');
+      throw SHED;
+    }
     const gateTimer = gateSeconds.startTimer();
     let result;
     try {
-      result = await this.gate.admit(couponId, userId, admittedAt);
-    } catch (err) {
+      result = await this.gate.admit(couponId, userId);
+    } catch {
+      // The gate's own calls are settled inside it; what fails here (a rebuild reading MySQL,
+      // a coupon creation race) admitted nobody.
       countAdmission('UNAVAILABLE');
-      throw new AppError('UNAVAILABLE', 'the admission gate is unavailable, please retry', { cause: err });
+      throw GATE_DOWN;
     } finally {
       gateTimer();
     }
-    if (result.code !== GateCode.ADMITTED) {
+    const call = result.call;
+    if (result.code !== GateCode.ADMITTED || call === undefined) {
       const refusal = REFUSALS[result.code] ?? new AppError('INTERNAL', `unexpected gate result ${result.code}`);
       countAdmission(refusal.code);
       throw refusal;
     }
     const handoffTimer = handoffSeconds.startTimer();
     try {
-      await this.queue.enqueue({ couponId, userId, ticket: result.ticket, admittedAt });
-    } catch (err) {
-      countAdmission('UNAVAILABLE');
-      await this.compensate(couponId, userId, result.ticket, err);
-      throw new AppError('UNAVAILABLE', 'the queue is unavailable, nothing was reserved, please retry', { cause: err });
+      await this.queue.enqueue({ couponId, userId, ticket: result.ticket, admittedAt: call.admittedAt });
+    } catch {
+      // Only a process closing past its deadline stops a hand-off. Neither 202 nor 503 would
+      // be true: no answer, and the reconciler settles the admission from what reached Kafka.
+      return new Promise<number>(() => undefined);
     } finally {
       handoffTimer();
     }
+    this.gate.handedOff(call);
     countAdmission('ADMITTED');
     return result.ticket;
-  }
-
-  private async compensate(couponId: number, userId: string, ticket: number, cause: unknown): Promise<void> {
-    this.log.warn({ couponId, userId, ticket, err: (cause as Error).message }, 'hand-off failed, releasing the admission');
-    try {
-      await this.gate.release(couponId, userId, ticket);
-    } catch (err) {
-      // Redis is away too. Keep trying in the background: until released, the user would
-      // be told ALREADY_ISSUED. If Redis lost its data instead, the rebuild from MySQL
-      // drops this admission anyway.
-      void this.compensateLater(couponId, userId, ticket, err);
-    }
-  }
-
-  private async compensateLater(couponId: number, userId: string, ticket: number, firstError: unknown): Promise<void> {
-    let lastError = firstError;
-    for (let attempt = 2; attempt <= RELEASE_ATTEMPTS; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, RELEASE_RETRY_MS));
-      try {
-        await this.gate.release(couponId, userId, ticket);
-        return;
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    this.log.error({ couponId, userId, ticket, err: (lastError as Error).message }, 'could not release an admission after a failed hand-off');
   }
 }

@@ -9,7 +9,6 @@ import type { GateResult } from './codes.js';
 
 export interface AdmitRequest {
   userId: string;
-  now: number;
 }
 
 /** Decides one coupon's batch; returns one result per request, in order. */
@@ -31,14 +30,14 @@ export class AdmitBatcher {
     private readonly maxItems = 200,
   ) {}
 
-  admit(couponId: number, userId: string, now: number): Promise<GateResult> {
+  admit(couponId: number, userId: string): Promise<GateResult> {
     return new Promise<GateResult>((resolve, reject) => {
       let batch = this.waiting.get(couponId);
       if (batch === undefined) {
         batch = [];
         this.waiting.set(couponId, batch);
       }
-      batch.push({ userId, now, resolve, reject });
+      batch.push({ userId, resolve, reject });
       if (batch.length >= this.maxItems) {
         this.waiting.delete(couponId);
         this.send(couponId, batch);

@@ -1,19 +1,27 @@
 /**
- * The admission gate: one atomic Lua call decides each request. When a coupon's keys are
- * missing (unknown coupon, or Redis lost its data) the gate is rebuilt from MySQL, the
- * final truth, before any new admission for that coupon.
+ * The admission gate: one atomic Lua call decides each coupon's requests of an event-loop
+ * turn. When a coupon's keys are missing (unknown coupon, or Redis lost its data) the gate is
+ * rebuilt from MySQL, the final truth, before any new admission for that coupon.
+ *
+ * A call whose answer never comes (a timeout, a dropped connection) is never guessed at: its
+ * deadline on Redis's clock makes it admit nobody if it runs later, and once that deadline has
+ * passed the call's hand-off marker says for sure whom it admitted (unresolved.ts).
  */
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
 import type { Coupon } from '../store/coupons.js';
+import { preloadScripts } from '../redis/scripts.js';
 import { AdmitBatcher, type AdmitRequest } from './admit-batcher.js';
-import { GateCode, type GateResult } from './codes.js';
+import type { RedisClock } from './clock.js';
+import { GateCode, type AdmitCall, type GateResult } from './codes.js';
 import { couponKeys } from './keys.js';
 import { gateBatchSize } from './metrics.js';
-import { preloadScripts } from '../redis/scripts.js';
-import { ALREADY_REBUILT, defineGateScripts, MISSING, type GateScripts } from './scripts.js';
+import { ALREADY_REBUILT, defineGateScripts, type GateScripts } from './scripts.js';
+import { UnresolvedCalls } from './unresolved.js';
 
-/** The answer for every request of a batch whose coupon has no gate keys; shared, never mutated. */
+/** Shared answers for a whole batch; never mutated. */
 const MISSING_RESULT: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
+const UNAVAILABLE_RESULT: GateResult = Object.freeze({ code: GateCode.UNAVAILABLE, ticket: 0 });
 
 /** Rows per restore-users call: bounded so one call never blocks Redis for long. */
 const RESTORE_CHUNK = 2000;
@@ -37,9 +45,29 @@ function epochMs(date: Date | null): number {
   return date === null ? 0 : date.getTime();
 }
 
+export interface GateOptions {
+  /** This front door's id: the prefix of its call ids, so the reconciler knows whose a marker is. */
+  instanceId: string;
+  clock: RedisClock;
+  /** How long after sending an admit call may still run (its deadline on Redis's clock). */
+  admitBudgetMs: number;
+  /** QUEUE=redis: the pending list the admit script pushes admitted requests onto. */
+  queueKey: string | undefined;
+  log: Logger;
+  /** Told of each call that admitted someone (the front door registers the coupon for the reconciler). */
+  onAdmitted?: (couponId: number) => void;
+  unknownTtlMs?: number;
+}
+
 export class Gate {
   private readonly scripts: GateScripts;
   private readonly batcher: AdmitBatcher;
+  private readonly unresolved: UnresolvedCalls;
+  private callSeq = 0;
+  /** Calls of this process whose admissions are not all handed off yet, by call id. */
+  private readonly openCalls = new Map<string, AdmitCall>();
+  private readonly queueKey: string | undefined;
+  private readonly unknownTtlMs: number;
   private readonly rebuilding = new Map<number, Promise<boolean>>();
   /** Unknown coupon ids, remembered briefly so a flood of bad ids does not reach MySQL. */
   private readonly unknown = new Map<number, number>();
@@ -47,15 +75,34 @@ export class Gate {
   constructor(
     private readonly redis: Redis,
     private readonly source: GateSource,
-    /** QUEUE=redis: the pending list the admit script pushes admitted requests onto. */
-    private readonly queueKey: string | undefined,
-    private readonly unknownTtlMs = 1000,
+    private readonly options: GateOptions,
   ) {
+    this.queueKey = options.queueKey;
+    this.unknownTtlMs = options.unknownTtlMs ?? 1000;
     this.scripts = defineGateScripts(redis);
+    this.unresolved = new UnresolvedCalls(this.scripts, options.clock, this.queueKey, options.log);
     this.batcher = new AdmitBatcher(
       (couponId, requests) => this.decide(couponId, requests),
       (size) => gateBatchSize.observe(size),
     );
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  /** Ids of this process's calls still handing off (the reconciler leaves their markers alone). */
+  isOpenCall(callId: string): boolean {
+    return this.openCalls.has(callId) || this.unresolved.has(callId);
+  }
+
+  /** Calls whose answer was lost and that are still to be released (for a clean drain). */
+  get unresolvedCount(): number {
+    return this.unresolved.size;
+  }
+
+  stop(): void {
+    this.unresolved.stop();
   }
 
   /** Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing. */
@@ -63,25 +110,72 @@ export class Gate {
     await preloadScripts(this.redis, Object.values(this.scripts));
   }
 
-  async admit(couponId: number, userId: string, now = Date.now()): Promise<GateResult> {
-    const first = await this.batcher.admit(couponId, userId, now);
+  async admit(couponId: number, userId: string): Promise<GateResult> {
+    const first = await this.batcher.admit(couponId, userId);
     if (first.code !== GateCode.MISSING) return first;
     if (!(await this.rebuild(couponId))) return first;
-    return this.batcher.admit(couponId, userId, now);
+    return this.batcher.admit(couponId, userId);
+  }
+
+  /** One admitted request of `call` is on the queue; the last one drops the call's marker. */
+  handedOff(call: AdmitCall): void {
+    call.pending--;
+    if (call.pending > 0) return;
+    this.openCalls.delete(call.id);
+    // Left behind if this fails: the reconciler finds the rows and drops it.
+    this.redis.hdel(couponKeys(call.couponId).handoff, call.id).catch(() => undefined);
   }
 
   private async decide(couponId: number, requests: AdmitRequest[]): Promise<GateResult[]> {
     const keys = couponKeys(couponId);
-    const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list'];
-    for (const request of requests) args.push(request.userId, request.now);
-    const results = await this.scripts.admit.run([keys.meta, keys.users, this.queueKey ?? keys.handoff], args);
-    return results === MISSING ? requests.map(() => MISSING_RESULT) : results;
+    const callId = `${this.options.instanceId}:${++this.callSeq}`;
+    const deadline = Math.ceil(this.options.clock.now() + this.options.admitBudgetMs);
+    const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list', callId, deadline];
+    for (const request of requests) args.push(request.userId);
+    let reply;
+    try {
+      reply = await this.scripts.admit.run([keys.meta, keys.users, keys.handoff, this.queueKey ?? keys.handoff], args);
+    } catch {
+      // No answer: the call may have run. Find out for sure before anyone is told anything.
+      const outcome = await this.unresolved.resolve(couponId, callId, deadline);
+      if (outcome === 'ADMITTED_NOBODY') return requests.map(() => UNAVAILABLE_RESULT);
+      const tickets = new Map(outcome.admitted);
+      const call = this.openCall(couponId, callId, outcome.admittedAt, tickets.size);
+      // Users the call admitted go on to their hand-off; the others were refused for a reason
+      // we no longer know, which 503 (retry) covers without a trace.
+      return requests.map(({ userId }) => {
+        const ticket = tickets.get(userId);
+        if (ticket === undefined) return UNAVAILABLE_RESULT;
+        tickets.delete(userId);
+        return { code: GateCode.ADMITTED, ticket, call };
+      });
+    }
+    if (reply.status === 'LATE') return requests.map(() => UNAVAILABLE_RESULT);
+    if (reply.status === 'MISSING') return requests.map(() => MISSING_RESULT);
+    let admitted = 0;
+    for (const [code] of reply.decisions) if (code === GateCode.ADMITTED) admitted++;
+    const call = admitted === 0 ? undefined : this.openCall(couponId, callId, reply.now, admitted);
+    return reply.decisions.map(([code, ticket]) => (code === GateCode.ADMITTED ? { code, ticket, call } : { code, ticket }));
   }
 
-  /** Compensation: undoes an admission whose hand-off failed. */
-  async release(couponId: number, userId: string, ticket: number): Promise<boolean> {
-    const keys = couponKeys(couponId);
-    return this.scripts.release.run([keys.meta, keys.users], [userId, ticket]);
+  private openCall(couponId: number, id: string, admittedAt: number, pending: number): AdmitCall {
+    const call: AdmitCall = { couponId, id, admittedAt, pending };
+    this.openCalls.set(id, call);
+    this.options.onAdmitted?.(couponId);
+    return call;
+  }
+
+  /** The hand-off markers of a coupon, by call id (for the reconciler). */
+  async markers(couponId: number): Promise<Record<string, string>> {
+    return this.redis.hgetall(couponKeys(couponId).handoff);
+  }
+
+  /**
+   * Releases the admissions of a call that were never handed off, keeping `keep` (stored or
+   * queued); TOO_EARLY while the call could still run.
+   */
+  releaseCall(couponId: number, callId: string, deadline: number, keep: readonly string[]): ReturnType<UnresolvedCalls['release']> {
+    return this.unresolved.release(couponId, callId, deadline, keep);
   }
 
   /** Opens the gate of a newly created coupon. */

@@ -30,3 +30,9 @@ export function countAdmission(outcome: string): void {
   }
   counter.inc();
 }
+
+export const callsReleased = new Counter({
+  name: 'flash_coupon_admissions_released_total',
+  help: 'Admissions undone because they were never handed off: answer_lost (the admit call got no answer, its users were told 503) or reconciled (the front door that made them died)',
+  labelNames: ['why'] as const,
+});

@@ -1,26 +1,64 @@
 /**
- * The gate's Lua scripts with typed results: lua/admit-3.lua, release-2, init-meta-1 and
- * restore-users-2 (their KEYS and ARGV are listed in each file's header).
+ * The gate's Lua scripts with typed results: lua/admit-4.lua, call-outcome-1,
+ * release-call-4, init-meta-1 and restore-users-2 (KEYS and ARGV in each file's header).
  */
 import type { Redis } from 'ioredis';
 import { defineScript, integerArrayReply, integerReply, UnexpectedScriptReply, type LuaScript } from '../redis/scripts.js';
-import { GateCode, type GateResult } from './codes.js';
+import { AdmitStatus, GateCode } from './codes.js';
 
-/** The coupon's gate keys are absent (unknown coupon, or Redis lost them). */
-export const MISSING = 'MISSING';
+export type AdmitReply =
+  | { status: 'LATE' }
+  | { status: 'MISSING' }
+  /** `now`: Redis's clock (epoch ms); `decisions` one [code, ticket] per request, in order. */
+  | { status: 'DECIDED'; now: number; decisions: [GateCode, number][] };
 
-/** One result per request, in order, or MISSING for the whole batch. */
-export function decodeAdmitReply(reply: unknown): GateResult[] | typeof MISSING {
-  const flat = integerArrayReply('admit-3', reply);
-  if (flat.length === 1 && flat[0] === GateCode.MISSING) return MISSING;
-  if (flat.length % 2 !== 0) throw new UnexpectedScriptReply(`admit-3 returned ${flat.length} numbers, expected pairs`);
-  const results: GateResult[] = [];
-  for (let i = 0; i < flat.length; i += 2) {
+export function decodeAdmitReply(reply: unknown): AdmitReply {
+  const flat = integerArrayReply('admit-4', reply);
+  if (flat.length === 1 && flat[0] === AdmitStatus.LATE) return { status: 'LATE' };
+  if (flat.length === 1 && flat[0] === AdmitStatus.MISSING) return { status: 'MISSING' };
+  if (flat[0] !== AdmitStatus.DECIDED || flat.length % 2 !== 0) throw new UnexpectedScriptReply(`admit-4 returned ${JSON.stringify(flat.slice(0, 6))}... (${flat.length} numbers)`);
+  const decisions: [GateCode, number][] = [];
+  for (let i = 2; i < flat.length; i += 2) {
     const code = flat[i] as number;
-    if (code < GateCode.ADMITTED || code > GateCode.EXPIRED) throw new UnexpectedScriptReply(`admit-3 returned code ${code}`);
-    results.push({ code: code as GateCode, ticket: flat[i + 1] as number });
+    if (code < GateCode.ADMITTED || code > GateCode.EXPIRED) throw new UnexpectedScriptReply(`admit-4 returned code ${code}`);
+    decisions.push([code as GateCode, flat[i + 1] as number]);
   }
-  return results;
+  return { status: 'DECIDED', now: flat[1] as number, decisions };
+}
+
+/** A hand-off marker: "deadline|admittedAt|user1|ticket1|user2|ticket2...". */
+export interface HandoffMarker {
+  deadline: number;
+  admittedAt: number;
+  admitted: [userId: string, ticket: number][];
+}
+
+export function parseMarker(raw: string): HandoffMarker {
+  const parts = raw.split('|');
+  if (parts.length < 4 || parts.length % 2 !== 0) throw new UnexpectedScriptReply(`hand-off marker "${raw.slice(0, 100)}" has ${parts.length} parts`);
+  const admitted: [string, number][] = [];
+  for (let i = 2; i < parts.length; i += 2) admitted.push([parts[i] as string, Number(parts[i + 1])]);
+  return { deadline: Number(parts[0]), admittedAt: Number(parts[1]), admitted };
+}
+
+export type CallOutcome = 'TOO_EARLY' | 'ADMITTED_NOBODY' | HandoffMarker;
+
+export function decodeCallOutcome(reply: unknown): CallOutcome {
+  if (!Array.isArray(reply) || reply.length === 0) throw new UnexpectedScriptReply(`call-outcome-1 returned ${JSON.stringify(reply)}`);
+  const [status, marker] = reply as unknown[];
+  if (status === -1) return 'TOO_EARLY';
+  if (status === 0) return 'ADMITTED_NOBODY';
+  if (status === 1 && typeof marker === 'string') return parseMarker(marker);
+  throw new UnexpectedScriptReply(`call-outcome-1 returned ${JSON.stringify(reply)}`);
+}
+
+export type ReleaseOutcome = 'TOO_EARLY' | { released: number; kept: number };
+
+export function decodeReleaseReply(reply: unknown): ReleaseOutcome {
+  const flat = integerArrayReply('release-call-4', reply);
+  if (flat.length === 1 && flat[0] === -1) return 'TOO_EARLY';
+  if (flat.length !== 2) throw new UnexpectedScriptReply(`release-call-4 returned ${JSON.stringify(flat)}`);
+  return { released: flat[0] as number, kept: flat[1] as number };
 }
 
 /** 1/0 -> true/false. */
@@ -41,16 +79,18 @@ export function decodeRestoreReply(reply: unknown): number | typeof ALREADY_REBU
 }
 
 export interface GateScripts {
-  admit: LuaScript<GateResult[] | typeof MISSING>;
-  release: LuaScript<boolean>;
+  admit: LuaScript<AdmitReply>;
+  callOutcome: LuaScript<CallOutcome>;
+  releaseCall: LuaScript<ReleaseOutcome>;
   initMeta: LuaScript<boolean>;
   restoreUsers: LuaScript<number | typeof ALREADY_REBUILT>;
 }
 
 export function defineGateScripts(redis: Redis): GateScripts {
   return {
-    admit: defineScript(redis, 'admit-3', decodeAdmitReply),
-    release: defineScript(redis, 'release-2', (reply) => decodeFlag('release-2', reply)),
+    admit: defineScript(redis, 'admit-4', decodeAdmitReply),
+    callOutcome: defineScript(redis, 'call-outcome-1', decodeCallOutcome),
+    releaseCall: defineScript(redis, 'release-call-4', decodeReleaseReply),
     initMeta: defineScript(redis, 'init-meta-1', (reply) => decodeFlag('init-meta-1', reply)),
     restoreUsers: defineScript(redis, 'restore-users-2', decodeRestoreReply),
   };

@@ -13,6 +13,9 @@ export function createRedis(redis: Config['redis'], log: Logger, name = 'gate'):
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: redis.commandTimeoutMs,
+    // A command in flight when the connection dropped may have run: resending it could run it
+    // twice. The gate settles such calls itself (src/gate/unresolved.ts).
+    autoResendUnfulfilledCommands: false,
     connectTimeout: 2000,
     lazyConnect: true,
     // Keep trying to come back, but never faster than every 200 ms nor slower than 1 s.

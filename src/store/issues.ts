@@ -55,3 +55,13 @@ export async function listUserCoupons(pool: Pool, userId: string): Promise<UserC
     ticket: Number(row.ticket),
   }));
 }
+
+/** Of `userIds`, those with a row for the coupon: issued, or refused by the database. */
+export async function storedUserIds(pool: Pool, couponId: number, userIds: readonly string[]): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const [rows] = await pool.query<RowDataPacket[]>(
+    'SELECT user_id FROM user_coupon WHERE coupon_id = ? AND user_id IN (?) UNION SELECT user_id FROM issue_rejection WHERE coupon_id = ? AND user_id IN (?)',
+    [couponId, userIds, couponId, userIds],
+  );
+  return new Set(rows.map((row) => String(row.user_id)));
+}

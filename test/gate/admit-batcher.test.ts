@@ -27,7 +27,7 @@ function recorder(delayMs = 0) {
 t.test("one event-loop turn's requests for a coupon are one call, each caller gets its own answer", async (t) => {
   const r = recorder();
   const batcher = new AdmitBatcher(r.decide, r.onBatch);
-  const answers = Promise.all(['a', 'b', 'c'].map((user) => batcher.admit(7, user, 0)));
+  const answers = Promise.all(['a', 'b', 'c'].map((user) => batcher.admit(7, user)));
   t.same(r.calls, [], 'nothing is sent while the turn is still running');
   t.same((await answers).map((a) => a.ticket), [1, 2, 3]);
   t.same(r.calls, [{ couponId: 7, users: ['a', 'b', 'c'] }]);
@@ -37,7 +37,7 @@ t.test("one event-loop turn's requests for a coupon are one call, each caller ge
 t.test('coupons are decided in separate calls', async (t) => {
   const r = recorder();
   const batcher = new AdmitBatcher(r.decide, r.onBatch);
-  await Promise.all([batcher.admit(1, 'a', 0), batcher.admit(2, 'b', 0), batcher.admit(1, 'c', 0)]);
+  await Promise.all([batcher.admit(1, 'a'), batcher.admit(2, 'b'), batcher.admit(1, 'c')]);
   t.same(r.calls, [
     { couponId: 1, users: ['a', 'c'] },
     { couponId: 2, users: ['b'] },
@@ -47,9 +47,9 @@ t.test('coupons are decided in separate calls', async (t) => {
 t.test('a later turn does not wait for the call in flight: calls overlap, each keeps its order', async (t) => {
   const r = recorder(30);
   const batcher = new AdmitBatcher(r.decide, r.onBatch);
-  const first = batcher.admit(1, 'a', 0);
+  const first = batcher.admit(1, 'a');
   await sleep(5); // the call for 'a' is on its way
-  const later = ['b', 'c'].map((user) => batcher.admit(1, user, 0));
+  const later = ['b', 'c'].map((user) => batcher.admit(1, user));
   const answers = await Promise.all([first, ...later]);
   t.same(r.calls, [
     { couponId: 1, users: ['a'] },
@@ -62,7 +62,7 @@ t.test('a later turn does not wait for the call in flight: calls overlap, each k
 t.test('a call carries at most maxItems requests; the rest follow in order', async (t) => {
   const r = recorder();
   const batcher = new AdmitBatcher(r.decide, r.onBatch, 2);
-  await Promise.all(['a', 'b', 'c', 'd', 'e'].map((user) => batcher.admit(1, user, 0)));
+  await Promise.all(['a', 'b', 'c', 'd', 'e'].map((user) => batcher.admit(1, user)));
   t.same(
     r.calls.map((c) => c.users),
     [['a', 'b'], ['c', 'd'], ['e']],
@@ -72,9 +72,9 @@ t.test('a call carries at most maxItems requests; the rest follow in order', asy
 t.test('a failed call rejects its own requests only', async (t) => {
   const r = recorder(10);
   const batcher = new AdmitBatcher(r.decide, r.onBatch);
-  const failing = ['a', 'boom'].map((user) => batcher.admit(1, user, 0));
+  const failing = ['a', 'boom'].map((user) => batcher.admit(1, user));
   await sleep(2);
-  const next = batcher.admit(1, 'c', 0);
+  const next = batcher.admit(1, 'c');
   const settled = await Promise.allSettled([...failing, next]);
   t.same(
     settled.map((s) => s.status),

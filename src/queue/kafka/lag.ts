@@ -41,3 +41,27 @@ export function kafkaLagProbe(kafka: Config['kafka'], log: Logger): LagProbe {
     if (open !== undefined) await open.disconnect();
   }, log);
 }
+
+/**
+ * Resolves true once the writers group has committed, on every partition of the request
+ * topic, at least the end offsets read at the call: every message written before then has
+ * been stored (or dead-lettered). False when that takes longer than `timeoutMs`.
+ */
+export async function groupCaughtUp(kafka: Config['kafka'], log: Logger, timeoutMs: number): Promise<boolean> {
+  const admin = createKafka(kafka, log, '-reconcile').admin({ retry: { retries: 0 } });
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(kafka.topic);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const committed = await admin.fetchOffsets({ groupId: kafka.groupId, topics: [kafka.topic] });
+      const committedBy = new Map((committed[0]?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
+      const behind = ends.filter((end) => Number(end.high) > Number(end.low) && (committedBy.get(end.partition) ?? -1) < Number(end.high));
+      if (behind.length === 0) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
