@@ -1,14 +1,17 @@
 /**
  * `npm run stack -- up|down|status`: the local Kafka, Redis and MariaDB that `npm start`
- * and `npm test` need. `down` stops what `up` started and nothing else.
+ * and `npm test` need. `down` stops what `up` started and nothing else. `test-packages`
+ * installs the Debian packages only the tests need (Chromium) when they are missing.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../src/config/index.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
+import { ensureDebianPackage } from './stack/debian.js';
 import { kafkaReady, upKafka } from './stack/kafka.js';
 import { PidFiles, stopGroup } from './stack/processes.js';
 import { statusServices, upServices } from './stack/services.js';
+import { TEST_PACKAGES } from './stack/test-packages.js';
 
 const say = (line: string): void => {
   process.stdout.write(`[stack] ${line}\n`);
@@ -52,6 +55,10 @@ async function down(pids: PidFiles): Promise<void> {
   if (stopped === 0) say('nothing of ours was running');
 }
 
+async function testPackages(): Promise<void> {
+  for (const pkg of TEST_PACKAGES) await ensureDebianPackage(pkg.name, pkg.binary, { neededFor: pkg.neededFor, say });
+}
+
 async function main(): Promise<void> {
   const [command, ...flags] = process.argv.slice(2);
   const config = loadConfig({ env: process.env, argv: flags });
@@ -60,7 +67,8 @@ async function main(): Promise<void> {
   if (command === 'up') await up(config, pids, stackDir);
   else if (command === 'down') await down(pids);
   else if (command === 'status') await status(config, pids);
-  else throw new Error('usage: npm run stack -- up|down|status');
+  else if (command === 'test-packages') await testPackages();
+  else throw new Error('usage: npm run stack -- up|down|status|test-packages');
 }
 
 main().then(

@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM as PACKAGE } from '../../scripts/stack/test-packages.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = PACKAGE.binary;
 
 const ARGS = [
   '--headless',
@@ -20,6 +21,8 @@ const ARGS = [
 ];
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: \`npm test\` installs it before the suite (\`npm run stack -- test-packages\`, as root), or run \`apt-get install -y ${PACKAGE.name}\``);
+  }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 60000 });
 }
