@@ -51,7 +51,12 @@ function requestIdOf(ctx: RequestContext | undefined): string {
   return REQUEST_ID.test(given) ? given : `${process.pid}-${++requestSeq}`;
 }
 
-function toReply(err: unknown, log: Logger, ctx?: RequestContext): Reply {
+/**
+ * The reply for an error thrown while handling a request: an AppError's own status and code
+ * (the reply built once per error object), the database away as 503 UNAVAILABLE, anything
+ * else as 500 INTERNAL logged with a request id the client also gets.
+ */
+export function replyForError(err: unknown, log: Logger, ctx?: RequestContext): Reply {
   if (isAppError(err)) {
     let reply = replies.get(err);
     if (reply === undefined) {
@@ -79,7 +84,7 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
   try {
     ctx = captureRequest(res, req, paramCount, bodyLimit, route.method === 'post');
   } catch (err) {
-    send(res, state, toReply(err, log));
+    send(res, state, replyForError(err, log));
     return;
   }
   const answer = (reply: Reply): void => {
@@ -88,7 +93,7 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
   };
   Promise.resolve()
     .then(() => route.handler(ctx))
-    .then(answer, (err: unknown) => answer(toReply(err, log, ctx)));
+    .then(answer, (err: unknown) => answer(replyForError(err, log, ctx)));
 }
 
 function fixedReply(reply: Reply): (res: HttpResponse, req: HttpRequest) => void {
