@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path';
 import { runContext } from './machine.js';
-import { parseOptions, USAGE, UsageError, type BenchOptions, type Queue } from './options.js';
+import { UsageError } from '../src/config/args.js';
+import { parseOptions, USAGE, type BenchOptions, type Queue } from './options.js';
 import { formatTable } from './report.js';
 import { manyJson, runJson, stamp, writeFile } from './results.js';
 import { runOnce, say, RESULTS_DIR, type RunRecord } from './run.js';
@@ -35,4 +36,4 @@ async function main(options: BenchOptions): Promise<number> {
   return records.every((r) => r.verdict.ok) ? 0 : 1;
 }
 
-runCommand('bench', USAGE, parseOptions, UsageError, main);
+runCommand('bench', USAGE, parseOptions, main);

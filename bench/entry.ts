@@ -1,18 +1,18 @@
 /** The shared start of every bench command: parse argv, print usage on a bad flag or --help, run, exit with its code. */
+import { UsageError } from '../src/config/args.js';
 import { say } from './run.js';
 
 export function runCommand<O extends { readonly help: boolean }>(
   name: string,
   usage: string,
   parse: (argv: readonly string[]) => O,
-  usageError: new (...args: never[]) => Error,
   main: (options: O) => Promise<number>,
 ): void {
   let options: O;
   try {
     options = parse(process.argv.slice(2));
   } catch (err) {
-    if (!(err instanceof usageError)) throw err;
+    if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`${name}: ${err.message}\n${usage}\n`);
     process.exit(2);
   }

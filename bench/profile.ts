@@ -15,7 +15,7 @@ import { BenchDb } from './db.js';
 import { runLoad } from './load.js';
 import { dataDirs, profileCommand, reportFiles, runDir, serviceArgv, visualizeCommand } from './profile-command.js';
 import { readProfile, summarizeProfile, summaryTable } from './profile-cpu.js';
-import { parseProfileOptions, PROFILE_USAGE, ProfileUsageError, type ProfileOptions } from './profile-options.js';
+import { parseProfileOptions, PROFILE_USAGE, type ProfileOptions } from './profile-options.js';
 import { startProfiled } from './profile-process.js';
 import { joinTraceFiles, traceFiles } from './profile-trace.js';
 import { cleanUp } from './run.js';
@@ -121,4 +121,4 @@ async function main(options: ProfileOptions): Promise<number> {
   return 0;
 }
 
-runCommand('profile', PROFILE_USAGE, parseProfileOptions, ProfileUsageError, main);
+runCommand('profile', PROFILE_USAGE, parseProfileOptions, main);

@@ -2,8 +2,8 @@
  * `npm run soak -- ...` options, parsed from argv in this one place. Anything after a lone
  * `--` is passed to the service the soak starts.
  */
-import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/index.js';
+import { UsageError } from '../src/config/args.js';
+import { choice, COMMON_FLAGS, decimal, integer, parseCommand, QUEUES, STRING, stores, target } from './flags.js';
 import type { Queue } from './options.js';
 
 export interface SoakOptions {
@@ -30,8 +30,6 @@ export interface SoakOptions {
   readonly help: boolean;
 }
 
-export class SoakUsageError extends Error {}
-
 export const SOAK_USAGE = `usage: npm run soak -- [options] [-- service flags]
   --duration S        seconds of load (default 300)
   --interval S        seconds between samples of /metrics and the row count (default 5)
@@ -48,82 +46,39 @@ export const SOAK_USAGE = `usage: npm run soak -- [options] [-- service flags]
   --json FILE --svg FILE      result files (default bench/results/soak-<timestamp>.json, bench/results/soak.svg)
   --keep-data         leave the run's rows, Redis keys and topic in place`;
 
-const STRING = { type: 'string' } as const;
-
-function number(flag: string, raw: string | undefined, fallback: number, min: number, max: number, integer = true): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
-    throw new SoakUsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
-function storeUrl(flag: string, raw: string | undefined, key: 'MYSQL_URL' | 'REDIS_URL' | 'KAFKA_BROKERS'): void {
-  if (raw === undefined) return;
-  try {
-    loadConfig({ env: { [key]: raw } });
-  } catch (err) {
-    throw new SoakUsageError(`--${flag}: ${(err as Error).message.replace(/^Invalid configuration: /, '')}`);
-  }
-}
+const FLAGS = {
+  ...COMMON_FLAGS,
+  duration: STRING, interval: STRING, queue: STRING, concurrency: STRING, users: STRING, stock: STRING,
+  'coupon-seconds': STRING, 'open-share': STRING, threshold: STRING, 'rows-timeout': STRING,
+  url: STRING, 'admin-token': STRING, json: STRING, svg: STRING,
+} as const;
 
 export function parseSoakOptions(argv: readonly string[]): SoakOptions {
-  const end = argv.indexOf('--');
-  const own = end === -1 ? [...argv] : argv.slice(0, end);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: own,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        duration: STRING, interval: STRING, queue: STRING, concurrency: STRING, users: STRING, stock: STRING,
-        'coupon-seconds': STRING, 'open-share': STRING, threshold: STRING, 'rows-timeout': STRING,
-        url: STRING, 'admin-token': STRING, 'mysql-url': STRING, 'redis-url': STRING, 'kafka-brokers': STRING,
-        json: STRING, svg: STRING, 'keep-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    throw new SoakUsageError((err as Error).message);
-  }
-  const str = (name: string): string | undefined => values[name] as string | undefined;
-  const queue = str('queue') ?? 'kafka';
-  if (queue !== 'kafka' && queue !== 'redis') throw new SoakUsageError(`--queue must be kafka or redis (got "${queue}")`);
-  const url = str('url');
-  const serviceArgs = end === -1 ? [] : argv.slice(end + 1);
-  if (url !== undefined) {
-    if (!/^https?:\/\/[^/]+/.test(url)) throw new SoakUsageError(`--url must be http(s)://host:port (got "${url}")`);
-    if (str('admin-token') === undefined) throw new SoakUsageError("--url needs --admin-token (the running service's ADMIN_TOKEN)");
-    if (serviceArgs.length > 0) throw new SoakUsageError('flags after -- go to a service the soak starts; with --url there is none');
-  }
-  storeUrl('mysql-url', str('mysql-url'), 'MYSQL_URL');
-  storeUrl('redis-url', str('redis-url'), 'REDIS_URL');
-  storeUrl('kafka-brokers', str('kafka-brokers'), 'KAFKA_BROKERS');
-  const defaults = loadConfig({ env: {} });
-  const durationSec = number('duration', str('duration'), 300, 10, 86_400);
-  const intervalSec = number('interval', str('interval'), 5, 1, 600);
-  if (intervalSec * 2 > durationSec) throw new SoakUsageError('--interval must be at most half of --duration');
+  const { values, rest: serviceArgs } = parseCommand(argv, FLAGS);
+  const queue = choice('--queue', values.queue, 'kafka', QUEUES);
+  const url = target(values, serviceArgs, 'soak');
+  const where = stores(values);
+  const durationSec = integer('--duration', values.duration, 300, 10, 86_400);
+  const intervalSec = integer('--interval', values.interval, 5, 1, 600);
+  if (intervalSec * 2 > durationSec) throw new UsageError('--interval must be at most half of --duration');
   return {
     durationSec,
     intervalSec,
     queue,
-    concurrency: number('concurrency', str('concurrency'), 100, 1, 10_000),
-    users: number('users', str('users'), 200_000, 1, 100_000_000),
-    stock: number('stock', str('stock'), 100_000, 1, 100_000_000),
-    couponSeconds: number('coupon-seconds', str('coupon-seconds'), 60, 1, 86_400),
-    openShare: number('open-share', str('open-share'), 0.5, 0.01, 1, false),
-    thresholdPct: number('threshold', str('threshold'), 10, 0, 1000, false),
-    rowsTimeoutSec: number('rows-timeout', str('rows-timeout'), 300, 1, 86_400),
-    url: url?.replace(/\/+$/, ''),
-    adminToken: str('admin-token'),
-    mysqlUrl: str('mysql-url') ?? defaults.mysql.url,
-    redisUrl: str('redis-url') ?? defaults.redis.url,
-    kafkaBrokers: str('kafka-brokers'),
-    jsonFile: str('json'),
-    svgFile: str('svg'),
+    concurrency: integer('--concurrency', values.concurrency, 100, 1, 10_000),
+    users: integer('--users', values.users, 200_000, 1, 100_000_000),
+    stock: integer('--stock', values.stock, 100_000, 1, 100_000_000),
+    couponSeconds: integer('--coupon-seconds', values['coupon-seconds'], 60, 1, 86_400),
+    openShare: decimal('--open-share', values['open-share'], 0.5, 0.01, 1),
+    thresholdPct: decimal('--threshold', values.threshold, 10, 0, 1000),
+    rowsTimeoutSec: integer('--rows-timeout', values['rows-timeout'], 300, 1, 86_400),
+    url,
+    adminToken: values['admin-token'],
+    ...where,
+    jsonFile: values.json,
+    svgFile: values.svg,
     keepData: values['keep-data'] === true,
     serviceArgs,
-    help: values['help'] === true,
+    help: values.help === true,
   };
 }

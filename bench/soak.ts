@@ -18,7 +18,7 @@ import { externalService, startService } from './service.js';
 import { soakSvg } from './soak-chart.js';
 import { startSoakLoad, type SoakLoad } from './soak-load.js';
 import { fifths, fifthsTable, integrityFailures, levelOff, sampleLine, type CouponCheck, type SoakSample } from './soak-metrics.js';
-import { parseSoakOptions, SOAK_USAGE, SoakUsageError, type SoakOptions } from './soak-options.js';
+import { parseSoakOptions, SOAK_USAGE, type SoakOptions } from './soak-options.js';
 import { Sampler } from './soak-sampler.js';
 import { runCommand } from './entry.js';
 
@@ -141,4 +141,4 @@ async function main(options: SoakOptions): Promise<number> {
   }
 }
 
-runCommand('soak', SOAK_USAGE, parseSoakOptions, SoakUsageError, main);
+runCommand('soak', SOAK_USAGE, parseSoakOptions, main);

@@ -3,7 +3,7 @@ import { VARIABLES, flagOf } from '../src/config/variables.js';
 
 export function configTable(): string {
   const rows = Object.entries(VARIABLES).map(([name, variable]) => {
-    const shown = variable.default === undefined ? '(unset)' : name === 'STACK_CACHE_DIR' ? '`~/.cache/flash-coupon`' : `\`${variable.default}\``;
+    const shown = variable.default === undefined ? '(unset)' : `\`${variable.default}\``;
     return `| \`${name}\` | \`${flagOf(name)}\` | ${shown} | ${variable.description} |`;
   });
   return ['| variable | flag | default | what it does |', '|---|---|---|---|', ...rows].join('\n');

@@ -1,17 +1,22 @@
 /**
- * `npm run stack -- up|down|status`: the local Kafka, Redis and MariaDB that `npm start`
- * and `npm test` need. `down` stops what `up` started and nothing else. `test-packages`
- * installs the Debian packages only the tests need (Chromium) when they are missing.
+ * `npm run stack -- up|down|status [--<setting> value ...]`: the local Kafka, Redis and
+ * MariaDB that `npm start` and `npm test` need. `down` stops what `up` started and nothing
+ * else. The settings are the service's (where Redis, MySQL, Kafka are) and the stack's own.
+ * `test-packages` installs the Debian packages only the tests need (Chromium) when missing.
  */
 import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadConfig, type Config } from '../src/config/index.js';
-import { PACKAGE_ROOT } from '../src/paths.js';
-import { ensureDebianPackage } from './stack/debian.js';
+import { join } from 'node:path';
+import { UsageError } from '../src/config/args.js';
+import type { Config } from '../src/config/index.js';
 import { kafkaReady, upKafka } from './stack/kafka.js';
 import { PidFiles, stopGroup } from './stack/processes.js';
+import { ensureDebianPackage } from './stack/debian.js';
 import { statusServices, upServices } from './stack/services.js';
+import { loadStack, type StackSettings } from './stack/settings.js';
 import { TEST_PACKAGES } from './stack/test-packages.js';
+
+const USAGE = 'usage: npm run stack -- up|down|status|test-packages [--<setting> value ...] (the service settings of README, Configuration, and --stack-dir, --stack-cache-dir)';
+const COMMANDS = ['up', 'down', 'status', 'test-packages'] as const;
 
 const say = (line: string): void => {
   process.stdout.write(`[stack] ${line}\n`);
@@ -22,13 +27,13 @@ function tail(file: string, lines: number): string {
   return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-async function up(config: Config, pids: PidFiles, stackDir: string): Promise<void> {
-  for (const line of await upServices(config, pids, stackDir)) say(line);
+async function up(config: Config, stack: StackSettings, pids: PidFiles): Promise<void> {
+  for (const line of await upServices(config, pids, stack.dir)) say(line);
   if (config.queue === 'kafka') {
     try {
-      say(await upKafka(config, pids, stackDir, say));
+      say(await upKafka(config, stack, pids, say));
     } catch (err) {
-      const log = tail(join(stackDir, 'kafka', 'broker.log'), 15);
+      const log = tail(join(stack.dir, 'kafka', 'broker.log'), 15);
       throw new Error(`${(err as Error).message}${log === '' ? '' : `\nlast broker log lines:\n${log}`}`);
     }
   }
@@ -55,26 +60,33 @@ async function down(pids: PidFiles): Promise<void> {
   if (stopped === 0) say('nothing of ours was running');
 }
 
+function command(argv: readonly string[]): (typeof COMMANDS)[number] {
+  const [first] = argv;
+  const known = COMMANDS.find((name) => name === first);
+  if (known === undefined) throw new UsageError(first === undefined ? 'no command' : `unknown command "${first}"`);
+  return known;
+}
+
 async function testPackages(): Promise<void> {
   for (const pkg of TEST_PACKAGES) await ensureDebianPackage(pkg.name, pkg.binary, { neededFor: pkg.neededFor, say });
 }
 
 async function main(): Promise<void> {
-  const [command, ...flags] = process.argv.slice(2);
-  const config = loadConfig({ env: process.env, argv: flags });
-  const stackDir = resolve(PACKAGE_ROOT, config.stack.dir);
-  const pids = new PidFiles(stackDir);
-  if (command === 'up') await up(config, pids, stackDir);
-  else if (command === 'down') await down(pids);
-  else if (command === 'status') await status(config, pids);
-  else if (command === 'test-packages') await testPackages();
-  else throw new Error('usage: npm run stack -- up|down|status|test-packages');
+  const argv = process.argv.slice(2);
+  const name = command(argv);
+  if (name === 'test-packages') return testPackages();
+  const { config, stack } = loadStack({ env: process.env, argv: argv.slice(1) });
+  const pids = new PidFiles(stack.dir);
+  if (name === 'up') await up(config, stack, pids);
+  else if (name === 'down') await down(pids);
+  else await status(config, pids);
 }
 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`[stack] ${(err as Error).message}\n`);
-    process.exit(1);
+    const usage = err instanceof UsageError;
+    process.stderr.write(`[stack] ${(err as Error).message}\n${usage ? `${USAGE}\n` : ''}`);
+    process.exit(usage ? 2 : 1);
   },
 );

@@ -3,25 +3,35 @@
  * `flash-coupon serve [--role all|api|consumer] [--<setting> value ...]`: one binary,
  * several roles. A bad setting stops start-up with one line naming it.
  */
-import { loadConfig } from './config/index.js';
+import { UsageError } from './config/args.js';
+import { loadConfig, type Config } from './config/index.js';
 import { startService } from './app.js';
 import { createLogger } from './logger.js';
 
 const USAGE = 'usage: flash-coupon serve [--role all|api|consumer] [--port N] [--queue kafka|redis] ... (see README, Configuration)';
 
-async function main(): Promise<void> {
-  const [command, ...flags] = process.argv.slice(2);
-  if (command !== 'serve') {
-    process.stderr.write(`${USAGE}\n`);
-    process.exit(2);
+/** Exits 2 on a command line it cannot read (with the usage), 1 on a bad value (one line naming it). */
+function configOf(argv: readonly string[]): Config {
+  const [command, ...flags] = argv;
+  if (command === '--help' || command === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
   }
-  let config;
   try {
-    config = loadConfig({ env: process.env, argv: flags });
+    if (command !== 'serve') throw new UsageError(command === undefined ? 'no command' : `unknown command "${command}"`);
+    return loadConfig({ env: process.env, argv: flags });
   } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`flash-coupon: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);
   }
+}
+
+async function main(): Promise<void> {
+  const config = configOf(process.argv.slice(2));
   const log = createLogger(config.log, { role: config.role });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception, exiting');

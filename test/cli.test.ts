@@ -12,22 +12,41 @@ import { createCoupon, issue } from './helpers/service.js';
 import { loadConfig } from '../src/config/index.js';
 
 
-t.test('a bad value stops start-up with one line naming the variable', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, KAFKA_PARTITIONS: 'many' }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the binary to its exit; none of these gets as far as connecting to anything. */
+async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; lines: string[] }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, lines: stderr.trim().split('\n') };
+}
+
+t.test('a bad value stops start-up with one line naming the variable', async (t) => {
+  const { code, lines } = await runCli(['serve'], { KAFKA_PARTITIONS: 'many' });
   t.equal(code, 1);
-  t.equal(stderr.trim().split('\n').length, 1, 'one line');
-  t.match(stderr, /KAFKA_PARTITIONS must be an integer/);
+  t.equal(lines.length, 1, 'one line');
+  t.match(lines[0], /KAFKA_PARTITIONS must be an integer/);
 });
 
-t.test('an unknown command prints the usage', async (t) => {
-  const child = spawn(process.execPath, [CLI, 'launch'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  t.equal(await new Promise<number | null>((resolve) => child.on('exit', resolve)), 2);
-  t.match(stderr, /usage: flash-coupon serve/);
+t.test('a bad value given by flag: the same line, exit 1', async (t) => {
+  const { code, lines } = await runCli(['serve', '--port=eighty']);
+  t.equal(code, 1);
+  t.same(lines, ['Invalid configuration: PORT must be an integer between 0 and 65535 (got "eighty")']);
+});
+
+t.test('an unknown command, an unknown flag or a flag without its value: the slip, the usage, exit 2', async (t) => {
+  const cases: [string[], string][] = [
+    [['launch'], 'unknown command "launch"'],
+    [['serve', '--no-such-flag', '1'], 'unknown option --no-such-flag'],
+    [['serve', '--role'], '--role needs a value'],
+  ];
+  for (const [args, slip] of cases) {
+    const { code, lines } = await runCli(args);
+    t.equal(code, 2, args.join(' '));
+    t.equal(lines[0], `flash-coupon: ${slip}`);
+    t.match(lines[1], /^usage: flash-coupon serve/);
+    t.equal(lines.length, 2);
+  }
 });
 
 t.test('SIGTERM: stops accepting, flushes the producer, exits 0 with nothing lost', async (t) => {

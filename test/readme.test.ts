@@ -4,10 +4,13 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { configTable } from '../scripts/config-table.js';
+import { STACK_VARIABLES } from '../scripts/stack/settings.js';
+import { flagOf } from '../src/config/variables.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
 import { startTestService } from './helpers/service.js';
 
@@ -16,6 +19,14 @@ const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
 
 t.test('the configuration table lists every setting with its real default', async (t) => {
   t.ok(readme.includes(configTable()), 'README table = config module (regenerate with node dist/scripts/config-table.js)');
+});
+
+t.test('the stack\'s own settings are in the quick start\'s note, with their flags and defaults', async (t) => {
+  const quickStart = (readme.split('## Quick start')[1]?.split('\n## ')[0] ?? '').replace(/\s+/g, ' ');
+  t.ok(quickStart.includes(`\`${flagOf('STACK_DIR')}\`, default \`${STACK_VARIABLES.STACK_DIR.default}\``), 'STACK_DIR');
+  const cache = STACK_VARIABLES.STACK_CACHE_DIR.default.replace(homedir(), '~');
+  t.ok(quickStart.includes(`\`${flagOf('STACK_CACHE_DIR')}\`, default \`${cache}\``), 'STACK_CACHE_DIR');
+  for (const name of Object.keys(STACK_VARIABLES)) t.notOk(configTable().includes(name), `${name} is not in the service's table`);
 });
 
 t.test('the quick start is two commands', async (t) => {

@@ -12,6 +12,7 @@ import { createKafka } from '../../src/queue/kafka/client.js';
 import type { Config } from '../../src/config/index.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { findBinary, isAlive, portAnswers, startDetached, waitFor, type PidFiles } from './processes.js';
+import type { StackSettings } from './settings.js';
 
 const run = promisify(execFile);
 export const KAFKA_VERSION = '3.9.1';
@@ -19,13 +20,9 @@ const HOST = '127.0.0.1';
 const PORT = 9092;
 const MARKER = '.complete';
 
-function libsDir(config: Config): string {
-  return join(config.stack.cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
-}
-
-/** Downloads the broker's jars once; later runs reuse the cache. */
-export async function ensureJars(config: Config, say: (line: string) => void): Promise<string> {
-  const libs = libsDir(config);
+/** Downloads the broker's jars once into `cacheDir`; later runs reuse the cache. */
+export async function ensureJars(cacheDir: string, say: (line: string) => void): Promise<string> {
+  const libs = join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
   if (existsSync(join(libs, MARKER))) return libs;
   const mvn = findBinary(['mvn']);
   if (mvn === undefined) throw new Error('Kafka needs Apache Maven to fetch its jars: install maven (and a Java 17 runtime), or set KAFKA_BROKERS to an existing cluster');
@@ -35,7 +32,7 @@ export async function ensureJars(config: Config, say: (line: string) => void): P
   mkdirSync(staging, { recursive: true });
   const pom = join(PACKAGE_ROOT, 'scripts', 'kafka', 'pom.xml');
   try {
-    await run(mvn, ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`], { maxBuffer: 16 * 1024 * 1024, cwd: join(config.stack.cacheDir) });
+    await run(mvn, ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`], { maxBuffer: 16 * 1024 * 1024, cwd: cacheDir });
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
     const detail = (err as { stdout?: string; stderr?: string }).stdout ?? '';
@@ -71,10 +68,10 @@ async function formatStorage(java: string, libs: string, propsPath: string): Pro
 }
 
 /** Formats (first time) and starts a broker whose data lives in `home`; returns its pid. */
-export async function startBroker(config: Config, home: string, ports: BrokerPorts, say: (line: string) => void): Promise<number> {
+export async function startBroker(cacheDir: string, home: string, ports: BrokerPorts, say: (line: string) => void): Promise<number> {
   const java = findBinary(['java']);
   if (java === undefined) throw new Error('Kafka needs a Java 17+ runtime: install openjdk-17-jre-headless, or set KAFKA_BROKERS to an existing cluster');
-  const libs = await ensureJars(config, say);
+  const libs = await ensureJars(cacheDir, say);
   const dataDir = join(home, 'data');
   const propsPath = join(home, 'server.properties');
   mkdirSync(dataDir, { recursive: true });
@@ -103,7 +100,7 @@ export async function kafkaReady(config: Config): Promise<boolean> {
 }
 
 /** Starts the local broker unless one already answers; returns what happened. */
-export async function upKafka(config: Config, pids: PidFiles, stackDir: string, say: (line: string) => void): Promise<string> {
+export async function upKafka(config: Config, stack: StackSettings, pids: PidFiles, say: (line: string) => void): Promise<string> {
   if (!config.kafka.local) {
     if (await kafkaReady(config)) return `kafka: using ${config.kafka.brokers.join(',')}`;
     throw new Error(`Kafka is not reachable at KAFKA_BROKERS=${config.kafka.brokers.join(',')}`);
@@ -116,8 +113,8 @@ export async function upKafka(config: Config, pids: PidFiles, stackDir: string, 
     return `kafka: running (pid ${ours})`;
   }
   if (await portAnswers(HOST, PORT)) throw new Error(`something that is not Kafka answers on ${HOST}:${PORT}`);
-  const home = join(stackDir, 'kafka');
-  const pid = await startBroker(config, home, { port: PORT, controllerPort: PORT + 1 }, say);
+  const home = join(stack.dir, 'kafka');
+  const pid = await startBroker(stack.cacheDir, home, { port: PORT, controllerPort: PORT + 1 }, say);
   pids.write('kafka', pid);
   say(`kafka: starting (pid ${pid}), log in ${join(home, 'broker.log')}`);
   const started = Date.now();

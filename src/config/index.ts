@@ -1,102 +1,59 @@
 /**
  * Reads and validates the configuration once, into a frozen typed object. Nothing else in
- * the code base reads process.env: everything receives a Config.
+ * the code base reads process.env: everything receives a Config. Its types follow from the
+ * variables table: a parser that changes what it returns changes Config with it.
  */
-import { AppError } from '../errors.js';
-import { VARIABLES, InvalidValue, flagOf, type VariableName } from './variables.js';
+import { readVariables, type ConfigSource, type ReadVariables } from './read.js';
+import { VARIABLES, type Values } from './variables.js';
 
-export type Role = 'all' | 'api' | 'consumer';
-export type QueueKind = 'kafka' | 'redis';
-export type PartitionKey = 'couponId' | 'userId';
+export type { ConfigSource } from './read.js';
+
+/** Every variable of the table, as parsed. */
+export type Settings = Values<typeof VARIABLES>;
+export type Role = Settings['ROLE'];
+export type QueueKind = Settings['QUEUE'];
+export type PartitionKey = Settings['KAFKA_PARTITION_KEY'];
+
+type S = Settings;
 
 export interface Config {
   readonly role: Role;
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimitBytes: number };
+  readonly http: { readonly host: S['HOST']; readonly port: S['PORT']; readonly bodyLimitBytes: S['BODY_LIMIT_BYTES'] };
   /** Undefined until the service generates one at start (see app.ts). */
-  readonly adminToken: string | undefined;
-  readonly redis: { readonly url: string; readonly autoPipelining: boolean; readonly commandTimeoutMs: number };
-  readonly mysql: { readonly url: string; readonly poolSize: number; readonly database: string };
+  readonly adminToken: S['ADMIN_TOKEN'];
+  readonly redis: { readonly url: S['REDIS_URL']; readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS'] };
+  readonly mysql: { readonly url: S['MYSQL_URL']; readonly poolSize: S['MYSQL_POOL_SIZE']; readonly database: string };
   readonly queue: QueueKind;
   readonly kafka: {
-    readonly brokers: readonly string[];
+    readonly brokers: Readonly<S['KAFKA_BROKERS']>;
     /** True when KAFKA_BROKERS was not given: the local stack manages a broker. */
     readonly local: boolean;
-    readonly clientId: string;
-    readonly topic: string;
+    readonly clientId: S['KAFKA_CLIENT_ID'];
+    readonly topic: S['KAFKA_TOPIC'];
+    /** KAFKA_DLQ_TOPIC, or <topic>.dlq. */
     readonly dlqTopic: string;
-    readonly issuedTopic: string | undefined;
-    readonly partitions: number;
+    readonly issuedTopic: S['KAFKA_ISSUED_TOPIC'];
+    readonly partitions: S['KAFKA_PARTITIONS'];
     readonly partitionKey: PartitionKey;
-    readonly groupId: string;
-    readonly lingerMs: number;
-    readonly batchMax: number;
-    readonly maxWaitMs: number;
-    readonly maxBytesPerPartition: number;
-    readonly sessionTimeoutMs: number;
+    readonly groupId: S['KAFKA_GROUP_ID'];
+    readonly lingerMs: S['PRODUCER_LINGER_MS'];
+    readonly batchMax: S['PRODUCER_BATCH_MAX'];
+    readonly maxWaitMs: S['CONSUMER_MAX_WAIT_MS'];
+    readonly maxBytesPerPartition: S['CONSUMER_MAX_BYTES_PER_PARTITION'];
+    readonly sessionTimeoutMs: S['CONSUMER_SESSION_TIMEOUT_MS'];
   };
   /** Limits of admitted requests waiting for the queue (beyond them: 503 before the gate). */
   readonly handoff: { readonly maxWaiting: number; readonly stallMs: number };
   readonly reconcile: { readonly intervalMs: number };
   readonly writer: {
+    /** WORKER_THREADS, or the partition count. */
     readonly threads: number;
-    readonly chunkRows: number;
-    readonly retryAttempts: number;
-    readonly retryBaseMs: number;
-    readonly redisQueueBatch: number;
+    readonly chunkRows: S['WRITER_CHUNK_ROWS'];
+    readonly retryAttempts: S['WRITER_RETRY_ATTEMPTS'];
+    readonly retryBaseMs: S['WRITER_RETRY_BASE_MS'];
+    readonly redisQueueBatch: S['REDIS_QUEUE_BATCH'];
   };
-  readonly log: { readonly level: string; readonly pretty: boolean };
-  readonly stack: { readonly dir: string; readonly cacheDir: string };
-}
-
-export interface ConfigSource {
-  env?: Readonly<Record<string, string | undefined>>;
-  /** CLI flags such as ["--port", "9000"] or ["--port=9000"]; they win over env. */
-  argv?: readonly string[];
-}
-
-const FLAG_TO_NAME = new Map(Object.keys(VARIABLES).map((name) => [flagOf(name), name as VariableName]));
-
-function collectRaw(source: ConfigSource): Map<VariableName, string> {
-  const raw = new Map<VariableName, string>();
-  const env = source.env ?? {};
-  for (const name of Object.keys(VARIABLES) as VariableName[]) {
-    const value = env[name];
-    if (value !== undefined) raw.set(name, value);
-  }
-  const argv = source.argv ?? [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const eq = arg.indexOf('=');
-    const flag = eq === -1 ? arg : arg.slice(0, eq);
-    const name = FLAG_TO_NAME.get(flag);
-    if (name === undefined) throw new AppError('CONFIG_INVALID', `Invalid configuration: unknown option ${flag}`);
-    const value: string | undefined = eq === -1 ? argv[i + 1] : arg.slice(eq + 1);
-    if (eq === -1) i++;
-    if (value === undefined) throw new AppError('CONFIG_INVALID', `Invalid configuration: ${flag} needs a value`);
-    raw.set(name, value);
-  }
-  return raw;
-}
-
-/** Parses every variable; the first bad one stops with a line naming it. */
-function parseAll(raw: Map<VariableName, string>): Record<VariableName, unknown> {
-  const parsed = {} as Record<VariableName, unknown>;
-  for (const [name, variable] of Object.entries(VARIABLES) as [VariableName, (typeof VARIABLES)[VariableName]][]) {
-    const given = raw.get(name);
-    const input = given ?? variable.default;
-    if (input === undefined) {
-      parsed[name] = undefined;
-      continue;
-    }
-    try {
-      parsed[name] = variable.parse(input);
-    } catch (err) {
-      if (!(err instanceof InvalidValue)) throw err;
-      const shown = name === 'ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(input);
-      throw new AppError('CONFIG_INVALID', `Invalid configuration: ${name} ${err.message} (got ${shown})`);
-    }
-  }
-  return parsed;
+  readonly log: { readonly level: S['LOG_LEVEL']; readonly pretty: S['LOG_PRETTY'] };
 }
 
 function deepFreeze<T>(value: T): T {
@@ -107,50 +64,50 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function loadConfig(source: ConfigSource = {}): Config {
-  const raw = collectRaw(source);
-  const v = parseAll(raw);
-  const partitions = v.KAFKA_PARTITIONS as number;
-  const topic = v.KAFKA_TOPIC as string;
-  const mysqlUrl = v.MYSQL_URL as string;
+/**
+ * The Config of variables already read; a caller that reads a wider table (the local
+ * stack's settings too, from one command line) passes its result here.
+ */
+export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
+  const { values: v, given } = read;
   const config: Config = {
-    role: v.ROLE as Role,
-    http: { host: v.HOST as string, port: v.PORT as number, bodyLimitBytes: v.BODY_LIMIT_BYTES as number },
-    adminToken: v.ADMIN_TOKEN as string | undefined,
-    redis: {
-      url: v.REDIS_URL as string,
-      autoPipelining: v.REDIS_AUTO_PIPELINING as boolean,
-      commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS as number,
-    },
-    mysql: { url: mysqlUrl, poolSize: v.MYSQL_POOL_SIZE as number, database: new URL(mysqlUrl).pathname.slice(1) },
-    queue: v.QUEUE as QueueKind,
+    role: v.ROLE,
+    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
+    adminToken: v.ADMIN_TOKEN,
+    redis: { url: v.REDIS_URL, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS },
+    mysql: { url: v.MYSQL_URL, poolSize: v.MYSQL_POOL_SIZE, database: new URL(v.MYSQL_URL).pathname.slice(1) },
+    queue: v.QUEUE,
     kafka: {
-      brokers: v.KAFKA_BROKERS as string[],
-      local: !raw.has('KAFKA_BROKERS'),
-      clientId: v.KAFKA_CLIENT_ID as string,
-      topic,
-      dlqTopic: (v.KAFKA_DLQ_TOPIC as string | undefined) ?? `${topic}.dlq`,
-      issuedTopic: v.KAFKA_ISSUED_TOPIC as string | undefined,
-      partitions,
-      partitionKey: v.KAFKA_PARTITION_KEY as PartitionKey,
-      groupId: v.KAFKA_GROUP_ID as string,
-      lingerMs: v.PRODUCER_LINGER_MS as number,
-      batchMax: v.PRODUCER_BATCH_MAX as number,
-      maxWaitMs: v.CONSUMER_MAX_WAIT_MS as number,
-      maxBytesPerPartition: v.CONSUMER_MAX_BYTES_PER_PARTITION as number,
-      sessionTimeoutMs: v.CONSUMER_SESSION_TIMEOUT_MS as number,
+      brokers: v.KAFKA_BROKERS,
+      local: !given.has('KAFKA_BROKERS'),
+      clientId: v.KAFKA_CLIENT_ID,
+      topic: v.KAFKA_TOPIC,
+      dlqTopic: v.KAFKA_DLQ_TOPIC ?? `${v.KAFKA_TOPIC}.dlq`,
+      issuedTopic: v.KAFKA_ISSUED_TOPIC,
+      partitions: v.KAFKA_PARTITIONS,
+      partitionKey: v.KAFKA_PARTITION_KEY,
+      groupId: v.KAFKA_GROUP_ID,
+      lingerMs: v.PRODUCER_LINGER_MS,
+      batchMax: v.PRODUCER_BATCH_MAX,
+      maxWaitMs: v.CONSUMER_MAX_WAIT_MS,
+      maxBytesPerPartition: v.CONSUMER_MAX_BYTES_PER_PARTITION,
+      sessionTimeoutMs: v.CONSUMER_SESSION_TIMEOUT_MS,
     },
-    handoff: { maxWaiting: v.HANDOFF_MAX_WAITING as number, stallMs: v.HANDOFF_STALL_MS as number },
-    reconcile: { intervalMs: v.RECONCILE_INTERVAL_MS as number },
+    handoff: { maxWaiting: v.HANDOFF_MAX_WAITING, stallMs: v.HANDOFF_STALL_MS },
+    reconcile: { intervalMs: v.RECONCILE_INTERVAL_MS },
     writer: {
-      threads: (v.WORKER_THREADS as number | undefined) ?? partitions,
-      chunkRows: v.WRITER_CHUNK_ROWS as number,
-      retryAttempts: v.WRITER_RETRY_ATTEMPTS as number,
-      retryBaseMs: v.WRITER_RETRY_BASE_MS as number,
-      redisQueueBatch: v.REDIS_QUEUE_BATCH as number,
+      threads: v.WORKER_THREADS ?? v.KAFKA_PARTITIONS,
+      chunkRows: v.WRITER_CHUNK_ROWS,
+      retryAttempts: v.WRITER_RETRY_ATTEMPTS,
+      retryBaseMs: v.WRITER_RETRY_BASE_MS,
+      redisQueueBatch: v.REDIS_QUEUE_BATCH,
     },
-    log: { level: v.LOG_LEVEL as string, pretty: v.LOG_PRETTY as boolean },
-    stack: { dir: v.STACK_DIR as string, cacheDir: v.STACK_CACHE_DIR as string },
+    log: { level: v.LOG_LEVEL, pretty: v.LOG_PRETTY },
   };
   return deepFreeze(config);
+}
+
+/** Flags win over env, env over defaults. Throws UsageError for a flag it does not know, AppError CONFIG_INVALID for a bad value. */
+export function loadConfig(source: ConfigSource = {}): Config {
+  return configFrom(readVariables(VARIABLES, source));
 }

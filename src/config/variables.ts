@@ -1,11 +1,9 @@
 /**
- * Every setting flash-coupon reads, as one table: environment variable, default, and how
+ * Every setting the service reads, as one table: environment variable, default, and how
  * the raw string is checked. The CLI flag of each is its name in kebab case
- * (`KAFKA_PARTITIONS` -> `--kafka-partitions`).
+ * (`KAFKA_PARTITIONS` -> `--kafka-partitions`). The types of Config follow from the
+ * parsers here; `npm run stack`'s own settings are in scripts/stack/settings.ts.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-
 export type Parsed = string | number | boolean | string[] | undefined;
 
 export interface Variable {
@@ -14,6 +12,13 @@ export interface Variable {
   default: string | undefined;
   parse: (raw: string) => Parsed;
 }
+
+export type VariableTable = Readonly<Record<string, Variable>>;
+
+/** What a variable holds once read: its parser's type, or undefined when it has no default. */
+export type ValueOf<V extends Variable> = V['default'] extends string ? ReturnType<V['parse']> : ReturnType<V['parse']> | undefined;
+
+export type Values<T extends VariableTable> = { readonly [K in keyof T]: ValueOf<T[K]> };
 
 class Invalid extends Error {}
 export { Invalid as InvalidValue };
@@ -27,10 +32,11 @@ function int(min: number, max: number): (raw: string) => number {
   };
 }
 
-function oneOf<T extends string>(...allowed: T[]): (raw: string) => T {
+function oneOf<const T extends string>(...allowed: T[]): (raw: string) => T {
   return (raw) => {
-    if (!(allowed as string[]).includes(raw)) throw new Invalid(`must be one of ${allowed.join(', ')}`);
-    return raw as T;
+    const found = allowed.find((value) => value === raw);
+    if (found === undefined) throw new Invalid(`must be one of ${allowed.join(', ')}`);
+    return found;
   };
 }
 
@@ -79,7 +85,7 @@ function optionalTopic(raw: string): string | undefined {
   return raw === '' ? undefined : topicName(raw);
 }
 
-function text(min: number, max: number): (raw: string) => string {
+export function text(min: number, max: number): (raw: string) => string {
   return (raw) => {
     if (raw.length < min || raw.length > max) throw new Invalid(`must be ${min}-${max} characters`);
     return raw;
@@ -132,9 +138,7 @@ export const VARIABLES = {
   REDIS_QUEUE_BATCH: { description: 'Items a Redis-list consumer takes at once (QUEUE=redis)', default: '1000', parse: int(1, 100000) },
   LOG_LEVEL: { description: 'pino level', default: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   LOG_PRETTY: { description: 'Human-readable logs instead of JSON', default: 'false', parse: bool },
-  STACK_DIR: { description: 'Where `npm run stack` keeps broker data and pids', default: '.stack', parse: text(1, 4096) },
-  STACK_CACHE_DIR: { description: 'Where downloaded Kafka jars are cached (outside the repository)', default: join(homedir(), '.cache', 'flash-coupon'), parse: text(1, 4096) },
-} as const satisfies Record<string, Variable>;
+} as const satisfies VariableTable;
 
 export type VariableName = keyof typeof VARIABLES;
 

@@ -13,7 +13,7 @@ import { LUA_DIR } from '../paths.js';
 export type ScriptArg = string | number;
 
 export interface LuaScript<Result> {
-  /** The file name without `.lua`, e.g. `admit-3`. */
+  /** The file name without `.lua`, e.g. `admit-4`. */
   readonly file: string;
   readonly keyCount: number;
   /** The source, for SCRIPT LOAD at start. */
@@ -28,7 +28,7 @@ export class UnexpectedScriptReply extends Error {
 
 const FILE_NAME = /^[a-z][a-z-]*-(\d+)$/;
 
-/** The key count a script's file name declares (`admit-3` -> 3). */
+/** The key count a script's file name declares (`admit-4` -> 4). */
 export function keyCountOf(file: string): number {
   const match = FILE_NAME.exec(file);
   if (match === null) throw new Error(`lua/${file}.lua: a script file is named <name>-<key count>.lua`);

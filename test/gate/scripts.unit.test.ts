@@ -1,32 +1,50 @@
-/** The gate scripts' replies decoded without Redis: what admit, release and restore-users return. */
+/** The gate scripts' replies decoded without Redis: admit, call-outcome, release-call, init-meta and restore-users. */
 import t from 'tap';
 import { GateCode } from '../../src/gate/codes.js';
-import { ALREADY_REBUILT, decodeAdmitReply, decodeFlag, decodeRestoreReply, MISSING } from '../../src/gate/scripts.js';
+import { ALREADY_REBUILT, decodeAdmitReply, decodeCallOutcome, decodeFlag, decodeReleaseReply, decodeRestoreReply, parseMarker } from '../../src/gate/scripts.js';
 import { UnexpectedScriptReply } from '../../src/redis/scripts.js';
 
-t.test('admit: {0} alone means the gate keys are missing', async (t) => {
-  t.equal(decodeAdmitReply([GateCode.MISSING]), MISSING);
+t.test('admit: {-1} is LATE, {0} is MISSING', async (t) => {
+  t.same(decodeAdmitReply([-1]), { status: 'LATE' });
+  t.same(decodeAdmitReply([0]), { status: 'MISSING' });
 });
 
-t.test('admit: code/ticket pairs become one result per request, in order', async (t) => {
-  t.same(decodeAdmitReply([1, 41, 2, 7, 3, 0, 4, 0, 5, 0]), [
-    { code: GateCode.ADMITTED, ticket: 41 },
-    { code: GateCode.ALREADY_ISSUED, ticket: 7 },
-    { code: GateCode.SOLD_OUT, ticket: 0 },
-    { code: GateCode.NOT_STARTED, ticket: 0 },
-    { code: GateCode.EXPIRED, ticket: 0 },
-  ]);
-  t.same(decodeAdmitReply([]), [], 'an empty batch');
+t.test("admit: DECIDED carries Redis's time and one code/ticket pair per request, in order", async (t) => {
+  t.same(decodeAdmitReply([1, 1700000000123, 1, 41, 2, 7, 3, 0, 4, 0, 5, 0]), {
+    status: 'DECIDED',
+    now: 1700000000123,
+    decisions: [
+      [GateCode.ADMITTED, 41],
+      [GateCode.ALREADY_ISSUED, 7],
+      [GateCode.SOLD_OUT, 0],
+      [GateCode.NOT_STARTED, 0],
+      [GateCode.EXPIRED, 0],
+    ],
+  });
+  t.same(decodeAdmitReply([1, 5]), { status: 'DECIDED', now: 5, decisions: [] }, 'an empty batch');
 });
 
 t.test('admit: anything else is an UnexpectedScriptReply', async (t) => {
-  t.throws(() => decodeAdmitReply([1, 41, 2]), { name: 'UnexpectedScriptReply', message: 'admit-3 returned 3 numbers, expected pairs' });
-  t.throws(() => decodeAdmitReply([6, 1]), { name: 'UnexpectedScriptReply', message: 'admit-3 returned code 6' });
-  t.throws(() => decodeAdmitReply([1, 1, 0, 0]), { message: 'admit-3 returned code 0' }, 'MISSING only as the whole reply');
-  t.throws(() => decodeAdmitReply([-1, 0]), UnexpectedScriptReply);
-  t.throws(() => decodeAdmitReply([1]), { message: 'admit-3 returned 1 numbers, expected pairs' });
+  t.throws(() => decodeAdmitReply([1, 5, 1]), UnexpectedScriptReply, 'odd length');
+  t.throws(() => decodeAdmitReply([1, 5, 6, 1]), { name: 'UnexpectedScriptReply', message: 'admit-4 returned code 6' });
+  t.throws(() => decodeAdmitReply([1, 5, 0, 0]), { message: 'admit-4 returned code 0' }, 'MISSING only as the whole reply');
+  t.throws(() => decodeAdmitReply([2, 5]), UnexpectedScriptReply, 'unknown status');
   t.throws(() => decodeAdmitReply(['1', '2']), UnexpectedScriptReply, 'strings');
   t.throws(() => decodeAdmitReply(0), UnexpectedScriptReply, 'not an array');
+});
+
+t.test('hand-off markers and call outcomes', async (t) => {
+  t.same(parseMarker('900|800|u1|1|u2|2'), { deadline: 900, admittedAt: 800, admitted: [['u1', 1], ['u2', 2]] });
+  t.throws(() => parseMarker('900|800'), UnexpectedScriptReply, 'a marker names at least one admission');
+  t.throws(() => parseMarker('900|800|u1'), UnexpectedScriptReply, 'user without ticket');
+  t.equal(decodeCallOutcome([-1]), 'TOO_EARLY');
+  t.equal(decodeCallOutcome([0]), 'ADMITTED_NOBODY');
+  t.same(decodeCallOutcome([1, '9|8|a|3']), { deadline: 9, admittedAt: 8, admitted: [['a', 3]] });
+  t.throws(() => decodeCallOutcome([1]), UnexpectedScriptReply, 'a marker is required');
+  t.throws(() => decodeCallOutcome('x'), UnexpectedScriptReply);
+  t.equal(decodeReleaseReply([-1]), 'TOO_EARLY');
+  t.same(decodeReleaseReply([2, 1]), { released: 2, kept: 1 });
+  t.throws(() => decodeReleaseReply([2]), UnexpectedScriptReply);
 });
 
 t.test('flags: 1 and 0 only', async (t) => {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { kafkaReady, startBroker } from '../../scripts/stack/kafka.js';
 import { isAlive, stopGroup, waitFor } from '../../scripts/stack/processes.js';
+import { loadStackSettings } from '../../scripts/stack/settings.js';
 
 export interface PrivateBroker {
   brokers: string;
@@ -25,9 +26,11 @@ export async function startPrivateBroker(port: number): Promise<PrivateBroker> {
   const home = mkdtempSync(join(tmpdir(), 'fc-broker-'));
   const brokers = `127.0.0.1:${port}`;
   const config = loadConfig({ env: { KAFKA_BROKERS: brokers, LOG_LEVEL: 'silent' } });
+  // The jars the local stack fetched, wherever STACK_CACHE_DIR put them.
+  const { cacheDir } = loadStackSettings({ env: process.env });
   let pid: number | undefined;
   const start = async (): Promise<void> => {
-    const started = await startBroker(config, home, { port, controllerPort: port + 1 }, () => undefined);
+    const started = await startBroker(cacheDir, home, { port, controllerPort: port + 1 }, () => undefined);
     pid = started;
     await waitFor('private kafka', () => kafkaReady(config), 90000, () => isAlive(started));
   };
