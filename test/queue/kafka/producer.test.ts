@@ -39,7 +39,7 @@ t.test('a Kafka outage: admitted requests wait and end 202, new ones get 503 bef
   t.teardown(() => broker.destroy());
   const svc = await startTestService({ ROLE: 'api', KAFKA_BROKERS: broker.brokers });
   t.teardown(() => svc.stop());
-  const couponId = await createCoupon(svc, { totalQuantity: 10 });
+  const couponId = await createCoupon(svc, { totalQuantity: 100 });
   t.equal((await issue(svc, couponId, 'before-1')).status, 202, 'admitted while Kafka is up');
 
   await broker.stop();
