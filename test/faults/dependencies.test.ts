@@ -19,8 +19,9 @@ t.test('Kafka stopped and started again during the sale', async (t) => {
   // A send pending for 1 s counts as a stall: new requests are refused before the gate.
   const svc = await startTestService({ ROLE: 'all', KAFKA_BROKERS: broker.brokers, WORKER_THREADS: '2', HANDOFF_STALL_MS: '1000' });
   t.teardown(() => svc.stop());
-  const stock = 2500;
-  const sale = await startSale(svc, { users: 6000, stock, rate: 600, prefix: uniqueName('kafka-down') });
+  // Enough users after the outage to sell the whole stock even if every user during it is refused.
+  const stock = 5000;
+  const sale = await startSale(svc, { users: 12000, stock, rate: 600, prefix: uniqueName('kafka-down') });
   await waitFor(async () => sale.sent(), (sent) => sent >= 1000, 30000);
   await broker.stop();
   t.pass(`Kafka stopped after ${sale.sent()} requests`);
