@@ -64,7 +64,7 @@ function writeProperties(dataDir: string, propsPath: string, ports: BrokerPorts)
 async function formatStorage(java: string, libs: string, propsPath: string): Promise<void> {
   // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
   const clusterId = randomBytes(16).toString('base64url');
-  await run(java, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsPath, '--ignore-formatted']);
+  await run(java, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsPath, '--ignore-formatted']);
 }
 
 /** Formats (first time) and starts a broker whose data lives in `home`; returns its pid. */
