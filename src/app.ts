@@ -72,12 +72,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
   let adminToken: string | undefined;
   let registerWebSockets: ((app: TemplatedApp) => void) | undefined;
   let lagProbe: LagProbe | undefined;
-  /** QUEUE=redis: the client the lag probe reads the lists on. */
-  let lagRedis: Redis | undefined;
-  /** One probe per process, shared by the dashboard and the gauges; closed with the service. */
-  const startLagProbe = (): LagProbe => {
+  /**
+   * One probe per process, shared by the dashboard and the gauges; closed with the service.
+   * QUEUE=redis reads the lists on `redis`.
+   */
+  const startLagProbe = (redis: Redis | undefined): LagProbe => {
     if (lagProbe === undefined) {
-      const probe = createLagProbe(config, lagRedis, log.child({ module: 'lag' }));
+      const probe = createLagProbe(config, redis, log.child({ module: 'lag' }));
       reportLagFrom(probe);
       closers.push({
         name: 'lag',
@@ -89,6 +90,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
       lagProbe = probe;
     }
     return lagProbe;
+  };
+  /** A fail-fast Redis client, connected (start-up waits for Redis) and closed with the service. */
+  const connectRedis = async (name: string): Promise<Redis> => {
+    const redis = createRedis(config.redis, log.child({ module: 'redis' }), name);
+    await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
+    closers.push({ name: `redis-${name}`, close: () => redis.quit() });
+    return redis;
   };
   try {
     await waitForDependency('mysql', () => ensureDatabase(config.mysql), log);
@@ -107,10 +115,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
 
     let queue: IssueQueue | undefined;
     if (config.role !== 'consumer') {
-      const redis = createRedis(config.redis, log.child({ module: 'redis' }));
-      await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
-      closers.push({ name: 'redis', close: () => redis.quit() });
-      lagRedis = redis;
+      const redis = await connectRedis('gate');
       const running = await startGate(config, redis, pool, log);
       closers.push({ name: 'gate', close: () => running.stop() });
       const gate = running.gate;
@@ -132,23 +137,17 @@ export async function startService(config: Config, log: Logger): Promise<Running
         rejections: (ids) => countRejections(pool, ids),
         gate,
         queue: config.queue,
-        lag: startLagProbe(),
+        lag: startLagProbe(redis),
         log: log.child({ module: 'dashboard' }),
       });
-      closers.push({ name: 'dashboard', close: () => dashboard.stop() });
+      closers.push({ name: 'dashboard', close: async () => dashboard.stop() });
       routes.push(...dashboard.routes());
       registerWebSockets = (app) => dashboard.register(app);
     }
 
     if (config.role !== 'api') {
       // The lag gauges that alerts watch are exported by every role that consumes.
-      if (config.queue === 'redis' && lagRedis === undefined) {
-        const redis = createRedis(config.redis, log.child({ module: 'redis' }), 'lag');
-        await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
-        closers.push({ name: 'redis-lag', close: () => redis.quit() });
-        lagRedis = redis;
-      }
-      startLagProbe();
+      if (lagProbe === undefined) startLagProbe(config.queue === 'redis' ? await connectRedis('lag') : undefined);
       // Loaded only in roles that write, so an api process never starts worker threads.
       const { startConsumers } = await import('./queue/consumers.js');
       const consumers = await startConsumers(config, log);

@@ -43,8 +43,8 @@ export interface Config {
     readonly sessionTimeoutMs: S['CONSUMER_SESSION_TIMEOUT_MS'];
   };
   /** Limits of admitted requests waiting for the queue (beyond them: 503 before the gate). */
-  readonly handoff: { readonly maxWaiting: number; readonly stallMs: number };
-  readonly reconcile: { readonly intervalMs: number };
+  readonly handoff: { readonly maxWaiting: S['HANDOFF_MAX_WAITING']; readonly stallMs: S['HANDOFF_STALL_MS'] };
+  readonly reconcile: { readonly intervalMs: S['RECONCILE_INTERVAL_MS'] };
   readonly writer: {
     /** WORKER_THREADS, or the partition count. */
     readonly threads: number;

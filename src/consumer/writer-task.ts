@@ -71,7 +71,10 @@ export function decodeTask(values: readonly Buffer[]): { requests: IndexedReques
   const undecodable: TaskResult['undecodable'] = [];
   values.forEach((raw, index) => {
     try {
-      requests.push({ ...decodeIssueRequest(raw), index });
+      // The decoded object is ours alone: tagged in place, not copied (one object per message).
+      const request = decodeIssueRequest(raw) as IndexedRequest;
+      request.index = index;
+      requests.push(request);
     } catch (err) {
       if (!(err instanceof UndecodableMessage)) throw err;
       undecodable.push({ index, reason: err.message });

@@ -163,7 +163,7 @@ export class Dashboard {
     this.app.publish(TOPIC, json, false, false);
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;

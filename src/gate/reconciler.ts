@@ -82,13 +82,23 @@ export class Reconciler {
     const markers = await this.gate.markers(couponId);
     const reports: CallReport[] = [];
     const abandoned: [string, HandoffMarker][] = [];
+    // One front door leaves many markers: ask about each owner once.
+    const alive = new Map<string, Promise<boolean>>();
+    const isAlive = (owner: string): Promise<boolean> => {
+      let answer = alive.get(owner);
+      if (answer === undefined) {
+        answer = isInstanceAlive(this.redis, owner);
+        alive.set(owner, answer);
+      }
+      return answer;
+    };
     for (const [callId, raw] of Object.entries(markers)) {
       const marker = parseMarker(raw);
       const owner = ownerOf(callId);
       const report: CallReport = { callId, owner, admittedAt: new Date(marker.admittedAt).toISOString(), users: marker.admitted.length, action: 'left (front door alive)', released: 0, kept: 0 };
       reports.push(report);
       const mine = owner === this.gate.instanceId;
-      if (mine ? this.gate.isOpenCall(callId) : await isInstanceAlive(this.redis, owner)) continue;
+      if (mine ? this.gate.isOpenCall(callId) : await isAlive(owner)) continue;
       abandoned.push([callId, marker]);
     }
     if (abandoned.length === 0) return reports;

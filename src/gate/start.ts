@@ -2,10 +2,9 @@
  * Composes the gate of one front door: Redis's clock, the front door's presence, the gate and
  * its reconciler. `stop()` stops them in the order a drain wants (the reconciler first).
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import { processInstanceId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { groupCaughtUp } from '../queue/kafka/lag.js';
 import { redisQueueKeys } from '../queue/redis-list/keys.js';
@@ -26,14 +25,10 @@ export interface RunningGate {
   stop(): Promise<void>;
 }
 
-export function newInstanceId(): string {
-  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-}
-
 export async function startGate(config: Config, redis: Redis, pool: Pool, log: Logger): Promise<RunningGate> {
   const clock = new RedisClock(redis);
   await clock.start();
-  const presence = new FrontDoorPresence(redis, newInstanceId());
+  const presence = new FrontDoorPresence(redis, processInstanceId());
   await presence.start();
   const gate = new Gate(
     redis,

@@ -4,6 +4,12 @@ import { lagFromOffsets, lagProbe, type LagProbe, type LagReader } from '../../l
 import type { Logger } from '../../logger.js';
 import { createKafka, type Admin } from './client.js';
 
+/** The writers group's committed offset per partition of the request topic. */
+async function committedOffsets(admin: Admin, kafka: Config['kafka']): Promise<Map<number, number>> {
+  const committed = await admin.fetchOffsets({ groupId: kafka.groupId, topics: [kafka.topic] });
+  return new Map((committed[0]?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
+}
+
 export function kafkaLagProbe(kafka: Config['kafka'], log: Logger): LagProbe {
   let admin: Admin | undefined;
   let connecting: Promise<Admin> | undefined;
@@ -30,9 +36,8 @@ export function kafkaLagProbe(kafka: Config['kafka'], log: Logger): LagProbe {
   };
   const read: LagReader = async () => {
     const client = await connected();
-    const [ends, committed] = await Promise.all([client.fetchTopicOffsets(kafka.topic), client.fetchOffsets({ groupId: kafka.groupId, topics: [kafka.topic] })]);
-    const committedBy = new Map((committed[0]?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
-    return lagFromOffsets(ends, committedBy);
+    const [ends, committed] = await Promise.all([client.fetchTopicOffsets(kafka.topic), committedOffsets(client, kafka)]);
+    return lagFromOffsets(ends, committed);
   };
   return lagProbe({ queue: 'kafka', topic: kafka.topic, group: kafka.groupId }, read, async () => {
     closed = true;
@@ -54,10 +59,8 @@ export async function groupCaughtUp(kafka: Config['kafka'], log: Logger, timeout
     const ends = await admin.fetchTopicOffsets(kafka.topic);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const committed = await admin.fetchOffsets({ groupId: kafka.groupId, topics: [kafka.topic] });
-      const committedBy = new Map((committed[0]?.partitions ?? []).map((entry) => [entry.partition, Number(entry.offset)]));
-      const behind = ends.filter((end) => Number(end.high) > Number(end.low) && (committedBy.get(end.partition) ?? -1) < Number(end.high));
-      if (behind.length === 0) return true;
+      // No lag left against the ends read first: the group has committed past them.
+      if (lagFromOffsets(ends, await committedOffsets(admin, kafka)).messages === 0) return true;
       if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

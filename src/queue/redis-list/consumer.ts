@@ -8,8 +8,6 @@
  * attempts, at): this mode must run without Kafka. Coupon-issued events, when configured,
  * still go to Kafka.
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import { backoffMs, pause } from '../../consumer/backoff.js';
@@ -18,6 +16,7 @@ import { persistBatch } from '../../consumer/persist.js';
 import type { RunningConsumer } from '../../consumer/running.js';
 import { deliver, deliverOutputs, type DeadLetterRecord, type IssuedSink } from '../../consumer/sinks.js';
 import type { WriterPool } from '../../consumer/writer-pool.js';
+import { processInstanceId } from '../../ids.js';
 import type { Logger } from '../../logger.js';
 import { createRedis } from '../../redis/client.js';
 import { connectIssuedPublisher, type IssuedPublisher } from '../kafka/issued.js';
@@ -49,7 +48,7 @@ export async function startRedisConsumer(config: Config, parentLog: Logger, writ
   const log = parentLog.child({ module: 'redis-consumer' });
   const redis = createRedis(config.redis, log, 'queue');
   const queue = createRedisQueue(redis, config.kafka.topic);
-  const base = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const base = processInstanceId();
   const consumerIds = Array.from({ length: config.writer.threads }, (_, i) => `${base}-${i}`);
   let publisher: IssuedPublisher | undefined;
   try {
