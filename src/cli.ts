@@ -1,25 +1,30 @@
 #!/usr/bin/env node
 /**
- * `flash-coupon serve [--role all|api|consumer] [--<setting> value ...]`: one binary,
- * several roles. A bad setting stops start-up with one line naming it.
+ * `flash-coupon <command> [flags]`: one binary, several commands (src/commands/, one file
+ * each). Usage slips exit 2 with the usage; bad values exit 1 with one line naming them.
  */
 import { UsageError } from './config/args.js';
-import { loadConfig, type Config } from './config/index.js';
-import { startService } from './app.js';
-import { createLogger } from './logger.js';
+import { SERVE_USAGE } from './commands/serve.js';
 
-const USAGE = 'usage: flash-coupon serve [--role all|api|consumer] [--port N] [--queue kafka|redis] ... (see README, Configuration)';
+type Command = (flags: readonly string[]) => Promise<void>;
 
-/** Exits 2 on a command line it cannot read (with the usage), 1 on a bad value (one line naming it). */
-function configOf(argv: readonly string[]): Config {
-  const [command, ...flags] = argv;
-  if (command === '--help' || command === '-h') {
+/** Loaded on demand, so `serve` never loads what the operator commands need and vice versa. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.js')).serve,
+};
+
+const USAGE = `usage: ${SERVE_USAGE}`;
+
+async function main(): Promise<void> {
+  const [name, ...flags] = process.argv.slice(2);
+  if (name === '--help' || name === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
+    return;
   }
   try {
-    if (command !== 'serve') throw new UsageError(command === undefined ? 'no command' : `unknown command "${command}"`);
-    return loadConfig({ env: process.env, argv: flags });
+    const load = name === undefined || !Object.hasOwn(COMMANDS, name) ? undefined : COMMANDS[name];
+    if (load === undefined) throw new UsageError(name === undefined ? 'no command' : `unknown command "${name}"`);
+    await (await load())(flags);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`flash-coupon: ${err.message}\n${USAGE}\n`);
@@ -28,51 +33,6 @@ function configOf(argv: readonly string[]): Config {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(1);
   }
-}
-
-async function main(): Promise<void> {
-  const config = configOf(process.argv.slice(2));
-  const log = createLogger(config.log, { role: config.role });
-  process.on('uncaughtException', (err) => {
-    log.fatal({ err }, 'uncaught exception, exiting');
-    log.flush();
-    process.exit(1);
-  });
-  process.on('unhandledRejection', (err) => {
-    log.error({ err }, 'unhandled rejection');
-  });
-  let service;
-  try {
-    service = await startService(config, log);
-  } catch (err) {
-    log.fatal({ err: (err as Error).message }, 'start-up failed');
-    log.flush();
-    process.stderr.write(`flash-coupon: start-up failed: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal, exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down: no new requests, flushing the queue, finishing batches');
-    service.stop().then(
-      () => {
-        log.info('stopped');
-        log.flush();
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        log.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 void main();
