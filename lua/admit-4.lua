@@ -16,7 +16,8 @@ With QUEUE=redis each admitted request is also pushed onto the reliable list que
 in the same step, so admission and hand-off can never be split.
 
 KEYS[1]  {coupon:<id>}:meta     hash: total, admitted, seq, startsAt, expiresAt (epoch ms, 0 = none),
-                                and n:<code>, how many requests got each answer (for the dashboard)
+                                n:<code>, how many requests got each answer (for the dashboard), and
+                                rebuilding while the gate is being rebuilt (lua/begin-rebuild-1.lua)
 KEYS[2]  {coupon:<id>}:users    hash: userId -> ticket
 KEYS[3]  {coupon:<id>}:handoff  hash: callId -> "deadline|admittedAt|user1|ticket1|user2|ticket2..."
 KEYS[4]  the pending list of the Redis queue (QUEUE=redis); with QUEUE=kafka a key of the
@@ -28,6 +29,7 @@ ARGV[4]  deadline, epoch ms on Redis's clock (0: none)
 ARGV[5..] userIds, in arrival order (already validated: [A-Za-z0-9_.:@-]{1,64}, no escaping needed)
 
 Returns, by its first element (mirrored by AdmitStatus in src/gate/codes.ts):
+  {-2}                      REBUILDING: the gate is being rebuilt from MySQL; nothing was written
   {-1}                      LATE: the deadline had passed; nothing was written
   {0}                       MISSING: the coupon's gate keys are absent (unknown coupon, or Redis lost them)
   {1, now, code1, ticket1, code2, ticket2, ...}
@@ -41,7 +43,10 @@ local deadline = tonumber(ARGV[4])
 if deadline > 0 and now > deadline then
   return {-1}
 end
-local meta = redis.call('HMGET', KEYS[1], 'total', 'admitted', 'seq', 'startsAt', 'expiresAt')
+local meta = redis.call('HMGET', KEYS[1], 'total', 'admitted', 'seq', 'startsAt', 'expiresAt', 'rebuilding')
+if meta[6] then
+  return {-2}
+end
 if not meta[1] then
   return {0}
 end

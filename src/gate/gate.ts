@@ -16,22 +16,16 @@ import type { RedisClock } from './clock.js';
 import { GateCode, type AdmitCall, type GateResult } from './codes.js';
 import { couponKeys } from './keys.js';
 import { gateBatchSize } from './metrics.js';
-import { ALREADY_REBUILT, defineGateScripts, type GateScripts } from './scripts.js';
+import type { FrontDoorPresence } from './instances.js';
+import { Rebuilds, type RebuildSource } from './rebuild.js';
+import { defineGateScripts, type GateScripts } from './scripts.js';
 import { UnresolvedCalls } from './unresolved.js';
 
 /** Shared answers for a whole batch; never mutated. */
 const MISSING_RESULT: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
 const UNAVAILABLE_RESULT: GateResult = Object.freeze({ code: GateCode.UNAVAILABLE, ticket: 0 });
 
-/** Rows per restore-users call: bounded so one call never blocks Redis for long. */
-const RESTORE_CHUNK = 2000;
-
-export interface GateSource {
-  /** The coupon from MySQL, or undefined when it does not exist. */
-  findCoupon(couponId: number): Promise<Coupon | undefined>;
-  /** [userId, ticket] of every stored holder, and the highest ticket stored. */
-  loadHolders(couponId: number): Promise<{ holders: [string, number][]; maxTicket: number }>;
-}
+export type GateSource = RebuildSource;
 
 export interface GateCounts {
   total: number;
@@ -49,6 +43,7 @@ export interface GateOptions {
   /** This front door's id: the prefix of its call ids, so the reconciler knows whose a marker is. */
   instanceId: string;
   clock: RedisClock;
+  presence: Pick<FrontDoorPresence, 'live'>;
   /** How long after sending an admit call may still run (its deadline on Redis's clock). */
   admitBudgetMs: number;
   /** QUEUE=redis: the pending list the admit script pushes admitted requests onto. */
@@ -68,7 +63,7 @@ export class Gate {
   private readonly openCalls = new Map<string, AdmitCall>();
   private readonly queueKey: string | undefined;
   private readonly unknownTtlMs: number;
-  private readonly rebuilding = new Map<number, Promise<boolean>>();
+  private readonly rebuilds: Rebuilds;
   /** Unknown coupon ids, remembered briefly so a flood of bad ids does not reach MySQL. */
   private readonly unknown = new Map<number, number>();
 
@@ -81,6 +76,14 @@ export class Gate {
     this.unknownTtlMs = options.unknownTtlMs ?? 1000;
     this.scripts = defineGateScripts(redis);
     this.unresolved = new UnresolvedCalls(this.scripts, options.clock, this.queueKey, options.log);
+    this.rebuilds = new Rebuilds(redis, this.scripts, source, {
+      instanceId: options.instanceId,
+      clock: options.clock,
+      presence: options.presence,
+      openCallsFor: (couponId) => this.openCallsFor(couponId),
+      log: options.log,
+    });
+    this.rebuilds.start();
     this.batcher = new AdmitBatcher(
       (couponId, requests) => this.decide(couponId, requests),
       (size) => gateBatchSize.observe(size),
@@ -103,6 +106,19 @@ export class Gate {
 
   stop(): void {
     this.unresolved.stop();
+    this.rebuilds.stop();
+  }
+
+  /** This process's admissions of the coupon not yet handed off (a rebuild waits for them). */
+  private openCallsFor(couponId: number): number {
+    let open = 0;
+    for (const call of this.openCalls.values()) if (call.couponId === couponId) open++;
+    return open;
+  }
+
+  /** Rebuilds the coupon's gate from MySQL even though it looks whole (a partial loss was found). */
+  rebuildNow(couponId: number): void {
+    this.rebuilds.ensure(couponId, true);
   }
 
   /** Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing. */
@@ -111,10 +127,10 @@ export class Gate {
   }
 
   async admit(couponId: number, userId: string): Promise<GateResult> {
-    const first = await this.batcher.admit(couponId, userId);
-    if (first.code !== GateCode.MISSING) return first;
-    if (!(await this.rebuild(couponId))) return first;
-    return this.batcher.admit(couponId, userId);
+    const result = await this.batcher.admit(couponId, userId);
+    if (result.code !== GateCode.MISSING) return result;
+    // An unknown coupon, or one whose gate Redis lost: rebuilt in the background meanwhile.
+    return (await this.rebuild(couponId)) ? UNAVAILABLE_RESULT : result;
   }
 
   /** One admitted request of `call` is on the queue; the last one drops the call's marker. */
@@ -151,6 +167,10 @@ export class Gate {
       });
     }
     if (reply.status === 'LATE') return requests.map(() => UNAVAILABLE_RESULT);
+    if (reply.status === 'REBUILDING') {
+      this.rebuilds.ensure(couponId); // joins: this front door reports itself drained
+      return requests.map(() => UNAVAILABLE_RESULT);
+    }
     if (reply.status === 'MISSING') return requests.map(() => MISSING_RESULT);
     let admitted = 0;
     for (const [code] of reply.decisions) if (code === GateCode.ADMITTED) admitted++;
@@ -203,35 +223,20 @@ export class Gate {
   }
 
   /**
-   * Rebuilds a coupon's gate from MySQL; returns false when the coupon does not exist.
-   * One rebuild per coupon at a time in this process; across processes the Lua scripts
-   * make concurrent rebuilds harmless (the first to finish wins, none overwrites).
+   * For a coupon whose gate keys are missing: false when the coupon does not exist in MySQL
+   * (remembered briefly, so a flood of bad ids does not reach MySQL); otherwise starts its
+   * rebuild in the background (rebuild.ts) and returns true.
    */
-  rebuild(couponId: number): Promise<boolean> {
+  async rebuild(couponId: number): Promise<boolean> {
+    if (this.rebuilds.isRunning(couponId)) return true;
     const seenUnknownAt = this.unknown.get(couponId);
-    if (seenUnknownAt !== undefined && Date.now() - seenUnknownAt < this.unknownTtlMs) return Promise.resolve(false);
-    let running = this.rebuilding.get(couponId);
-    if (running === undefined) {
-      running = this.doRebuild(couponId).finally(() => this.rebuilding.delete(couponId));
-      this.rebuilding.set(couponId, running);
-    }
-    return running;
-  }
-
-  private async doRebuild(couponId: number): Promise<boolean> {
-    const coupon = await this.source.findCoupon(couponId);
-    if (coupon === undefined) {
+    if (seenUnknownAt !== undefined && Date.now() - seenUnknownAt < this.unknownTtlMs) return false;
+    if ((await this.source.findCoupon(couponId)) === undefined) {
       if (this.unknown.size > 10000) this.unknown.clear();
       this.unknown.set(couponId, Date.now());
       return false;
     }
-    const keys = couponKeys(couponId);
-    const { holders, maxTicket } = await this.source.loadHolders(couponId);
-    for (let i = 0; i < holders.length; i += RESTORE_CHUNK) {
-      const flat = holders.slice(i, i + RESTORE_CHUNK).flat();
-      if ((await this.scripts.restoreUsers.run([keys.meta, keys.users], flat)) === ALREADY_REBUILT) return true;
-    }
-    await this.scripts.initMeta.run([keys.meta], [coupon.totalQuantity, holders.length, maxTicket, epochMs(coupon.startsAt), epochMs(coupon.expiresAt)]);
+    this.rebuilds.ensure(couponId);
     return true;
   }
 }

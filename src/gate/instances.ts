@@ -1,18 +1,24 @@
 /**
  * Which front doors are alive, so the reconciler only settles the admissions of one that is
- * gone. Each front door keeps a key with a time-to-live and refreshes it well within it; and
- * registers the coupons it admits to, so the reconciler knows where to look for markers.
+ * gone and a rebuild knows whose in-flight hand-offs to wait for. Front doors beat into one
+ * sorted set (score: Redis's clock), well within the time-to-live; and they register the
+ * coupons they admit to, so the reconciler knows where to look for markers.
  */
 import type { Redis } from 'ioredis';
+import type { RedisClock } from './clock.js';
 
-const INSTANCE_PREFIX = 'flash-coupon:front-door:';
+/** Front doors by their last beat (epoch ms, Redis's clock). */
+const FRONT_DOORS_KEY = 'flash-coupon:front-doors';
 /** Coupons with hand-off markers, scored by when a front door last admitted to them (epoch ms). */
 export const HANDOFF_COUPONS_KEY = 'flash-coupon:handoff-coupons';
 /** A front door silent this long is gone (a freeze shorter than this is survived). */
 export const INSTANCE_TTL_MS = 15_000;
-const REFRESH_MS = 3_000;
+/** How often a front door beats; a rebuild waits one beat for front doors to re-register after a data loss. */
+export const BEAT_MS = 3_000;
 /** How often a front door re-registers a coupon it keeps admitting to. */
 const REGISTER_EVERY_MS = 10_000;
+/** Entries of front doors gone this long are removed. */
+const FORGET_AFTER_MS = 10 * INSTANCE_TTL_MS;
 
 export class FrontDoorPresence {
   private timer: NodeJS.Timeout | undefined;
@@ -20,12 +26,13 @@ export class FrontDoorPresence {
 
   constructor(
     private readonly redis: Redis,
+    private readonly clock: RedisClock,
     readonly instanceId: string,
   ) {}
 
   async start(): Promise<void> {
     await this.beat();
-    this.timer = setInterval(() => void this.beat().catch(() => undefined), REFRESH_MS);
+    this.timer = setInterval(() => void this.beat().catch(() => undefined), BEAT_MS);
     this.timer.unref();
   }
 
@@ -37,18 +44,31 @@ export class FrontDoorPresence {
     this.redis.zadd(HANDOFF_COUPONS_KEY, now, String(couponId)).catch(() => this.registered.delete(couponId));
   }
 
-  async stop(): Promise<void> {
+  /** Coupons this front door has admitted to. */
+  knownCoupons(): number[] {
+    return [...this.registered.keys()];
+  }
+
+  async isAlive(instanceId: string): Promise<boolean> {
+    const seen = await this.redis.zscore(FRONT_DOORS_KEY, instanceId);
+    return seen !== null && Number(seen) >= this.clock.now() - INSTANCE_TTL_MS;
+  }
+
+  /** The front doors that beat within the time-to-live. */
+  live(): Promise<string[]> {
+    return this.redis.zrangebyscore(FRONT_DOORS_KEY, Math.floor(this.clock.now() - INSTANCE_TTL_MS), '+inf');
+  }
+
+  stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
   }
 
   private async beat(): Promise<void> {
-    await this.redis.set(`${INSTANCE_PREFIX}${this.instanceId}`, String(Date.now()), 'PX', INSTANCE_TTL_MS);
+    const now = Math.floor(this.clock.now());
+    await this.redis.zadd(FRONT_DOORS_KEY, now, this.instanceId);
+    await this.redis.zremrangebyscore(FRONT_DOORS_KEY, '-inf', now - FORGET_AFTER_MS);
   }
-}
-
-export async function isInstanceAlive(redis: Redis, instanceId: string): Promise<boolean> {
-  return (await redis.exists(`${INSTANCE_PREFIX}${instanceId}`)) === 1;
 }
 
 /** The owner of a call id "<instance>:<n>". */

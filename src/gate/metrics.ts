@@ -36,3 +36,8 @@ export const callsReleased = new Counter({
   help: 'Admissions undone because they were never handed off: answer_lost (the admit call got no answer, its users were told 503) or reconciled (the front door that made them died)',
   labelNames: ['why'] as const,
 });
+
+export const partialLosses = new Counter({
+  name: 'flash_coupon_gate_partial_losses_total',
+  help: 'Coupons whose gate was found behind MySQL (Redis lost part of its data) and rebuilt',
+});

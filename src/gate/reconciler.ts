@@ -10,8 +10,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Gate } from './gate.js';
-import { HANDOFF_COUPONS_KEY, isInstanceAlive, ownerOf } from './instances.js';
-import { callsReleased } from './metrics.js';
+import { HANDOFF_COUPONS_KEY, ownerOf, type FrontDoorPresence } from './instances.js';
+import { couponKeys } from './keys.js';
+import { callsReleased, partialLosses } from './metrics.js';
 import { parseMarker, type HandoffMarker } from './scripts.js';
 
 export interface ReconcileSources {
@@ -19,6 +20,8 @@ export interface ReconcileSources {
   queueCaughtUp(): Promise<boolean>;
   /** Of `userIds`, those with a stored row (issued or refused) for the coupon. */
   storedUsers(couponId: number, userIds: readonly string[]): Promise<Set<string>>;
+  /** Rows stored for the coupon and the highest ticket among them. */
+  storedCounts(couponId: number): Promise<{ rows: number; maxTicket: number }>;
 }
 
 export interface CallReport {
@@ -41,6 +44,7 @@ export class Reconciler {
   constructor(
     private readonly gate: Gate,
     private readonly redis: Redis,
+    private readonly presence: Pick<FrontDoorPresence, 'isAlive'>,
     private readonly queue: 'kafka' | 'redis',
     private readonly sources: ReconcileSources,
     private readonly log: Logger,
@@ -70,11 +74,27 @@ export class Reconciler {
     const entries = await this.redis.zrange(HANDOFF_COUPONS_KEY, 0, -1, 'WITHSCORES');
     for (let i = 0; i < entries.length; i += 2) {
       const couponId = Number(entries[i]);
+      await this.checkNotBehind(couponId);
       const found = await this.reconcileCoupon(couponId);
       reports.push(...found);
       if (found.length === 0 && Date.now() - Number(entries[i + 1]) > FORGET_AFTER_MS) await this.redis.zrem(HANDOFF_COUPONS_KEY, String(couponId));
     }
     return reports;
+  }
+
+  /**
+   * A gate that counts fewer admissions than MySQL holds rows, or whose ticket sequence is
+   * behind the highest stored ticket, lost part of its data (a restart from an older
+   * snapshot, a failover to a replica that lagged): it is rebuilt from MySQL.
+   */
+  private async checkNotBehind(couponId: number): Promise<void> {
+    const [admitted, seq, rebuilding] = await this.redis.hmget(couponKeys(couponId).meta, 'admitted', 'seq', 'rebuilding');
+    if (admitted === null || seq === null || rebuilding !== null) return;
+    const stored = await this.sources.storedCounts(couponId);
+    if (stored.rows <= Number(admitted) && stored.maxTicket <= Number(seq)) return;
+    this.log.warn({ couponId, admitted: Number(admitted), seq: Number(seq), rows: stored.rows, maxTicket: stored.maxTicket }, 'the gate is behind MySQL (partial data loss): rebuilding it');
+    partialLosses.inc();
+    this.gate.rebuildNow(couponId);
   }
 
   /** Settles the abandoned markers of one coupon; reports every marker it saw. */
@@ -87,7 +107,7 @@ export class Reconciler {
     const isAlive = (owner: string): Promise<boolean> => {
       let answer = alive.get(owner);
       if (answer === undefined) {
-        answer = isInstanceAlive(this.redis, owner);
+        answer = this.presence.isAlive(owner);
         alive.set(owner, answer);
       }
       return answer;

@@ -1,12 +1,14 @@
 /**
  * The gate's Lua scripts with typed results: lua/admit-4.lua, call-outcome-1,
- * release-call-4, init-meta-1 and restore-users-2 (KEYS and ARGV in each file's header).
+ * release-call-4, init-meta-1, and the rebuild's begin-rebuild-2, stage-users-2 and
+ * finish-rebuild-5 (KEYS and ARGV in each file's header).
  */
 import type { Redis } from 'ioredis';
 import { defineScript, integerArrayReply, integerReply, UnexpectedScriptReply, type LuaScript } from '../redis/scripts.js';
 import { AdmitStatus, GateCode } from './codes.js';
 
 export type AdmitReply =
+  | { status: 'REBUILDING' }
   | { status: 'LATE' }
   | { status: 'MISSING' }
   /** `now`: Redis's clock (epoch ms); `decisions` one [code, ticket] per request, in order. */
@@ -14,6 +16,7 @@ export type AdmitReply =
 
 export function decodeAdmitReply(reply: unknown): AdmitReply {
   const flat = integerArrayReply('admit-4', reply);
+  if (flat.length === 1 && flat[0] === AdmitStatus.REBUILDING) return { status: 'REBUILDING' };
   if (flat.length === 1 && flat[0] === AdmitStatus.LATE) return { status: 'LATE' };
   if (flat.length === 1 && flat[0] === AdmitStatus.MISSING) return { status: 'MISSING' };
   if (flat[0] !== AdmitStatus.DECIDED || flat.length % 2 !== 0) throw new UnexpectedScriptReply(`admit-4 returned ${JSON.stringify(flat.slice(0, 6))}... (${flat.length} numbers)`);
@@ -68,13 +71,19 @@ export function decodeFlag(file: string, reply: unknown): boolean {
   return value === 1;
 }
 
-/** Users added, or ALREADY_REBUILT when another process reopened the gate first. */
-export const ALREADY_REBUILT = 'ALREADY_REBUILT';
+/** begin-rebuild-2: whether the caller holds the rebuild mark (taken or renewed). */
+export function decodeBeginRebuild(reply: unknown): boolean {
+  if (!Array.isArray(reply) || reply.length !== 2 || (reply[0] !== 0 && reply[0] !== 1)) throw new UnexpectedScriptReply(`begin-rebuild-2 returned ${JSON.stringify(reply)}`);
+  return reply[0] === 1;
+}
 
-export function decodeRestoreReply(reply: unknown): number | typeof ALREADY_REBUILT {
-  const value = integerReply('restore-users-2', reply);
-  if (value === -1) return ALREADY_REBUILT;
-  if (value < 0) throw new UnexpectedScriptReply(`restore-users-2 returned ${value}`);
+/** stage-users-2: users staged, or LOST_MARK when the caller no longer holds the rebuild. */
+export const LOST_MARK = 'LOST_MARK';
+
+export function decodeStageReply(reply: unknown): number | typeof LOST_MARK {
+  const value = integerReply('stage-users-2', reply);
+  if (value === -1) return LOST_MARK;
+  if (value < 0) throw new UnexpectedScriptReply(`stage-users-2 returned ${value}`);
   return value;
 }
 
@@ -83,7 +92,9 @@ export interface GateScripts {
   callOutcome: LuaScript<CallOutcome>;
   releaseCall: LuaScript<ReleaseOutcome>;
   initMeta: LuaScript<boolean>;
-  restoreUsers: LuaScript<number | typeof ALREADY_REBUILT>;
+  beginRebuild: LuaScript<boolean>;
+  stageUsers: LuaScript<number | typeof LOST_MARK>;
+  finishRebuild: LuaScript<boolean>;
 }
 
 export function defineGateScripts(redis: Redis): GateScripts {
@@ -92,6 +103,8 @@ export function defineGateScripts(redis: Redis): GateScripts {
     callOutcome: defineScript(redis, 'call-outcome-1', decodeCallOutcome),
     releaseCall: defineScript(redis, 'release-call-4', decodeReleaseReply),
     initMeta: defineScript(redis, 'init-meta-1', (reply) => decodeFlag('init-meta-1', reply)),
-    restoreUsers: defineScript(redis, 'restore-users-2', decodeRestoreReply),
+    beginRebuild: defineScript(redis, 'begin-rebuild-2', decodeBeginRebuild),
+    stageUsers: defineScript(redis, 'stage-users-2', decodeStageReply),
+    finishRebuild: defineScript(redis, 'finish-rebuild-5', (reply) => decodeFlag('finish-rebuild-5', reply)),
   };
 }

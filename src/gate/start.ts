@@ -8,13 +8,14 @@ import { processInstanceId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { groupCaughtUp } from '../queue/kafka/lag.js';
 import { redisQueueKeys } from '../queue/redis-list/keys.js';
-import { findCoupon, loadHolders } from '../store/coupons.js';
+import { findCoupon, loadHolderPage, storedCounts } from '../store/coupons.js';
 import { storedUserIds } from '../store/issues.js';
 import type { Pool } from '../store/mysql.js';
 import { RedisClock } from './clock.js';
 import { Gate } from './gate.js';
 import { FrontDoorPresence } from './instances.js';
 import { Reconciler } from './reconciler.js';
+import { RestartWatch } from './restart-watch.js';
 
 /** How long a reconciliation waits for the writers group to catch up before trying again later. */
 const CATCH_UP_WAIT_MS = 20_000;
@@ -28,14 +29,22 @@ export interface RunningGate {
 export async function startGate(config: Config, redis: Redis, pool: Pool, log: Logger): Promise<RunningGate> {
   const clock = new RedisClock(redis);
   await clock.start();
-  const presence = new FrontDoorPresence(redis, processInstanceId());
+  const presence = new FrontDoorPresence(redis, clock, processInstanceId());
   await presence.start();
+  // QUEUE=redis keeps its queue in the gate's Redis: nothing of it outlives a loss to wait for.
+  const queueCaughtUp = config.queue === 'kafka' ? () => groupCaughtUp(config.kafka, log, CATCH_UP_WAIT_MS) : () => Promise.resolve(true);
   const gate = new Gate(
     redis,
-    { findCoupon: (id) => findCoupon(pool, id), loadHolders: (id) => loadHolders(pool, id) },
+    {
+      findCoupon: (id) => findCoupon(pool, id),
+      holderPage: (id, after, limit) => loadHolderPage(pool, id, after, limit),
+      storedCounts: (id) => storedCounts(pool, id),
+      queueCaughtUp,
+    },
     {
       instanceId: presence.instanceId,
       clock,
+      presence,
       // Half the command timeout: a call still queued in Redis by then admits nobody, and the
       // caller, which gives up at the timeout, can ask what it did without waiting further.
       admitBudgetMs: Math.max(5, Math.floor(config.redis.commandTimeoutMs / 2)),
@@ -48,22 +57,33 @@ export async function startGate(config: Config, redis: Redis, pool: Pool, log: L
   const reconciler = new Reconciler(
     gate,
     redis,
+    presence,
     config.queue,
     {
-      queueCaughtUp: () => groupCaughtUp(config.kafka, log, CATCH_UP_WAIT_MS),
+      queueCaughtUp,
       storedUsers: (couponId, userIds) => storedUserIds(pool, couponId, userIds),
+      storedCounts: (couponId) => storedCounts(pool, couponId),
     },
     log.child({ module: 'reconciler' }),
   );
   reconciler.start(config.reconcile.intervalMs);
+  const restarts = new RestartWatch(
+    redis,
+    () => {
+      for (const couponId of presence.knownCoupons()) gate.rebuildNow(couponId);
+    },
+    log.child({ module: 'gate' }),
+  );
+  await restarts.start();
   return {
     gate,
     reconciler,
     async stop() {
+      restarts.stop();
       await reconciler.stop();
       gate.stop();
       clock.stop();
-      await presence.stop();
+      presence.stop();
     },
   };
 }

@@ -65,20 +65,20 @@ export async function findCoupon(pool: Pool, couponId: number): Promise<Coupon |
   return row === undefined ? undefined : toCoupon(row);
 }
 
-export interface StoredHolders {
-  /** [userId, ticket] of every stored row, for the gate's user set. */
-  holders: [string, number][];
-  maxTicket: number;
+/**
+ * One page of the coupon's holders in MySQL, the truth a lost gate is rebuilt from: [userId,
+ * ticket] by user id after `afterUserId` (a range scan of the primary key).
+ */
+export async function loadHolderPage(pool: Pool, couponId: number, afterUserId: string, limit: number): Promise<[string, number][]> {
+  const [rows] = await pool.query<RowDataPacket[]>(
+    { sql: 'SELECT user_id, ticket FROM user_coupon WHERE coupon_id = ? AND user_id > ? ORDER BY user_id LIMIT ?', rowsAsArray: true },
+    [couponId, afterUserId, limit],
+  );
+  return (rows as unknown as [string, number][]).map(([userId, ticket]) => [String(userId), Number(ticket)]);
 }
 
-/** Everyone who holds the coupon in MySQL, the truth a lost gate is rebuilt from. */
-export async function loadHolders(pool: Pool, couponId: number): Promise<StoredHolders> {
-  const [rows] = await pool.query<RowDataPacket[]>({ sql: 'SELECT user_id, ticket FROM user_coupon WHERE coupon_id = ?', rowsAsArray: true }, [couponId]);
-  let maxTicket = 0;
-  const holders: [string, number][] = [];
-  for (const row of rows as unknown as [string, number][]) {
-    holders.push([row[0], row[1]]);
-    if (row[1] > maxTicket) maxTicket = row[1];
-  }
-  return { holders, maxTicket };
+/** Rows stored and the highest ticket among them (0 when none). */
+export async function storedCounts(pool: Pool, couponId: number): Promise<{ rows: number; maxTicket: number }> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n, COALESCE(MAX(ticket), 0) AS maxTicket FROM user_coupon WHERE coupon_id = ?', [couponId]);
+  return { rows: Number(rows[0]?.n ?? 0), maxTicket: Number(rows[0]?.maxTicket ?? 0) };
 }

@@ -13,7 +13,7 @@ import { GateCode, type GateResult } from '../../src/gate/codes.js';
 import { Gate } from '../../src/gate/gate.js';
 import { couponKeys } from '../../src/gate/keys.js';
 import { redisQueueKeys } from '../../src/queue/redis-list/keys.js';
-import { findCoupon, insertCoupon, loadHolders, type NewCoupon } from '../../src/store/coupons.js';
+import { findCoupon, insertCoupon, loadHolderPage, storedCounts, type NewCoupon } from '../../src/store/coupons.js';
 import { decodeIssueRequest } from '../../src/queue/message.js';
 import { testConfig, uniqueName } from '../helpers/env.js';
 import { dropCoupons, openStore } from '../consumer/helpers.js';
@@ -22,7 +22,12 @@ const config = testConfig();
 const pool = await openStore(config);
 const redis = new Redis(config.redis.url);
 const created: number[] = [];
-const source = { findCoupon: (id: number) => findCoupon(pool, id), loadHolders: (id: number) => loadHolders(pool, id) };
+const source = {
+  findCoupon: (id: number) => findCoupon(pool, id),
+  holderPage: (id: number, after: string, limit: number) => loadHolderPage(pool, id, after, limit),
+  storedCounts: (id: number) => storedCounts(pool, id),
+  queueCaughtUp: () => Promise.resolve(true),
+};
 t.teardown(async () => {
   await redis.del(...created.flatMap((id) => Object.values(couponKeys(id))));
   await dropCoupons(pool, created);
@@ -36,6 +41,7 @@ async function newGate(client: Redis = redis, options: { queueKey?: string; admi
   const gate = new Gate(client, source, {
     instanceId: uniqueName('gate-test'),
     clock,
+    presence: { live: () => Promise.resolve([]) },
     admitBudgetMs: options.admitBudgetMs ?? 500,
     queueKey: options.queueKey,
     log: pino({ level: 'silent' }),

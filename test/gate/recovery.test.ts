@@ -1,14 +1,28 @@
 /**
  * A Redis that lost the gate's keys (flushed or restarted) is rebuilt from MySQL before any
- * new admission: holders are not admitted twice and the stock is not exceeded.
+ * new admission: the coupon answers 503 (retry) while it is rebuilt, then holders are not
+ * admitted twice and the stock is not exceeded.
  */
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { couponKeys } from '../../src/gate/keys.js';
 import { createPool } from '../../src/store/mysql.js';
-import { createCoupon, issue, request, startTestService } from '../helpers/service.js';
+import { createCoupon, issue, request, startTestService, type JsonResponse, type TestService } from '../helpers/service.js';
 
-const svc = await startTestService({ ROLE: 'api' });
+/** Asks as a user would: again while the answer is 503 (the gate is being rebuilt). */
+async function issueUntilDecided(svc: TestService, couponId: number, userId: string): Promise<{ final: JsonResponse; retries: number }> {
+  let retries = 0;
+  let response = await issue(svc, couponId, userId);
+  while (response.status === 503 && retries < 100) {
+    retries++;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    response = await issue(svc, couponId, userId);
+  }
+  return { final: response, retries };
+}
+
+// Role all: a rebuild waits for the writers group to store what was admitted before the loss.
+const svc = await startTestService({ ROLE: 'all' });
 const redis = new Redis(svc.config.redis.url);
 const pool = createPool(svc.config.mysql, 2);
 t.teardown(async () => {
@@ -25,12 +39,15 @@ t.test('a flushed gate is rebuilt from MySQL', async (t) => {
   const keys = couponKeys(couponId);
   await redis.del(keys.meta, keys.users);
 
-  const holderAgain = await issue(svc, couponId, 'h2');
+  const first = await issue(svc, couponId, 'h2');
+  t.equal(first.status, 503, 'the first request finds the gate lost and starts its rebuild');
+  t.equal((first.body['error'] as { code: string }).code, 'UNAVAILABLE');
+  const { final: holderAgain } = await issueUntilDecided(svc, couponId, 'h2');
   t.equal(holderAgain.status, 409);
   t.equal((holderAgain.body['error'] as { code: string }).code, 'ALREADY_ISSUED', 'a holder is not admitted twice');
 
-  const newcomers = await Promise.all(['n1', 'n2', 'n3', 'n4'].map((user) => issue(svc, couponId, user)));
-  const accepted = newcomers.filter((r) => r.status === 202);
+  const newcomers = await Promise.all(['n1', 'n2', 'n3', 'n4'].map((user) => issueUntilDecided(svc, couponId, user)));
+  const accepted = newcomers.map((r) => r.final).filter((r) => r.status === 202);
   t.equal(accepted.length, 2, 'only the 2 coupons left are admitted');
   t.same(accepted.map((r) => r.body['ticket']).sort(), [4, 5], 'tickets continue after the stored ones');
   const coupon = await request(`${svc.url}/api/coupons/${couponId}`);
@@ -41,7 +58,9 @@ t.test('concurrent requests during a rebuild are decided once each', async (t) =
   const couponId = await createCoupon(svc, { totalQuantity: 50 });
   const keys = couponKeys(couponId);
   await redis.del(keys.meta, keys.users);
-  const responses = await Promise.all(Array.from({ length: 200 }, (_, i) => issue(svc, couponId, `r-${i}`)));
+  const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => issueUntilDecided(svc, couponId, `r-${i}`)));
+  const responses = answers.map((answer) => answer.final);
+  t.ok(answers.some((answer) => answer.retries > 0), 'requests during the rebuild were answered 503 first');
   t.equal(responses.filter((r) => r.status === 202).length, 50);
   t.equal(responses.filter((r) => r.status === 409).length, 150);
 });

@@ -1,10 +1,11 @@
-/** The gate scripts' replies decoded without Redis: admit, call-outcome, release-call, init-meta and restore-users. */
+/** The gate scripts' replies decoded without Redis: admit, call-outcome, release-call, init-meta, finish-rebuild, begin-rebuild and stage-users. */
 import t from 'tap';
 import { GateCode } from '../../src/gate/codes.js';
-import { ALREADY_REBUILT, decodeAdmitReply, decodeCallOutcome, decodeFlag, decodeReleaseReply, decodeRestoreReply, parseMarker } from '../../src/gate/scripts.js';
+import { decodeAdmitReply, decodeBeginRebuild, decodeCallOutcome, decodeFlag, decodeReleaseReply, decodeStageReply, LOST_MARK, parseMarker } from '../../src/gate/scripts.js';
 import { UnexpectedScriptReply } from '../../src/redis/scripts.js';
 
-t.test('admit: {-1} is LATE, {0} is MISSING', async (t) => {
+t.test('admit: {-2} is REBUILDING, {-1} is LATE, {0} is MISSING', async (t) => {
+  t.same(decodeAdmitReply([-2]), { status: 'REBUILDING' });
   t.same(decodeAdmitReply([-1]), { status: 'LATE' });
   t.same(decodeAdmitReply([0]), { status: 'MISSING' });
 });
@@ -48,16 +49,20 @@ t.test('hand-off markers and call outcomes', async (t) => {
 });
 
 t.test('flags: 1 and 0 only', async (t) => {
-  t.equal(decodeFlag('release-2', 1), true);
-  t.equal(decodeFlag('release-2', 0), false);
-  t.throws(() => decodeFlag('release-2', 2), { name: 'UnexpectedScriptReply', message: 'release-2 returned 2, expected 0 or 1' });
+  t.equal(decodeFlag('finish-rebuild-5', 1), true);
+  t.equal(decodeFlag('finish-rebuild-5', 0), false);
+  t.throws(() => decodeFlag('finish-rebuild-5', 2), { name: 'UnexpectedScriptReply', message: 'finish-rebuild-5 returned 2, expected 0 or 1' });
   t.throws(() => decodeFlag('init-meta-1', 'OK'), { name: 'UnexpectedScriptReply', message: /^init-meta-1 returned/ });
 });
 
-t.test('restore-users: users added, or ALREADY_REBUILT for -1', async (t) => {
-  t.equal(decodeRestoreReply(0), 0);
-  t.equal(decodeRestoreReply(250), 250);
-  t.equal(decodeRestoreReply(-1), ALREADY_REBUILT);
-  t.throws(() => decodeRestoreReply(-2), { name: 'UnexpectedScriptReply', message: 'restore-users-2 returned -2' });
-  t.throws(() => decodeRestoreReply(null), UnexpectedScriptReply);
+t.test('rebuild: begin holds or not, stage counts or lost the mark', async (t) => {
+  t.equal(decodeBeginRebuild([1, 'me']), true);
+  t.equal(decodeBeginRebuild([0, 'other']), false);
+  t.throws(() => decodeBeginRebuild([2, 'x']), UnexpectedScriptReply);
+  t.throws(() => decodeBeginRebuild(1), UnexpectedScriptReply);
+  t.equal(decodeStageReply(0), 0);
+  t.equal(decodeStageReply(1000), 1000);
+  t.equal(decodeStageReply(-1), LOST_MARK);
+  t.throws(() => decodeStageReply(-2), { name: 'UnexpectedScriptReply', message: 'stage-users-2 returned -2' });
+  t.throws(() => decodeStageReply(null), UnexpectedScriptReply);
 });
