@@ -21,7 +21,7 @@ export interface Config {
   readonly http: { readonly host: S['HOST']; readonly port: S['PORT']; readonly bodyLimitBytes: S['BODY_LIMIT_BYTES'] };
   /** Undefined until the service generates one at start (see app.ts). */
   readonly adminToken: S['ADMIN_TOKEN'];
-  readonly redis: { readonly url: S['REDIS_URL']; readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS'] };
+  readonly redis: { readonly url: S['REDIS_URL']; readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS']; readonly waitReplicas: S['REDIS_WAIT_REPLICAS'] };
   readonly mysql: { readonly url: S['MYSQL_URL']; readonly poolSize: S['MYSQL_POOL_SIZE']; readonly database: string };
   readonly queue: QueueKind;
   readonly kafka: {
@@ -74,7 +74,7 @@ export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
     role: v.ROLE,
     http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
     adminToken: v.ADMIN_TOKEN,
-    redis: { url: v.REDIS_URL, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS },
+    redis: { url: v.REDIS_URL, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS, waitReplicas: v.REDIS_WAIT_REPLICAS },
     mysql: { url: v.MYSQL_URL, poolSize: v.MYSQL_POOL_SIZE, database: new URL(v.MYSQL_URL).pathname.slice(1) },
     queue: v.QUEUE,
     kafka: {

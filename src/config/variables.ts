@@ -112,6 +112,7 @@ export const VARIABLES = {
   REDIS_URL: { description: 'Redis holding the admission gate', default: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:') },
   REDIS_AUTO_PIPELINING: { description: 'Batch gate calls per event-loop tick (throughput for some p99)', default: 'true', parse: bool },
   REDIS_COMMAND_TIMEOUT_MS: { description: 'A Redis call slower than this fails (503), never hangs', default: '1000', parse: int(10, 60000) },
+  REDIS_WAIT_REPLICAS: { description: 'Replicas that must confirm an admission (Redis WAIT) before its hand-off; 0: none (single node). Unconfirmed admissions are released and answered 503', default: '0', parse: int(0, 10) },
   MYSQL_URL: { description: 'MySQL/MariaDB database (created if missing)', default: 'mysql://root@127.0.0.1:3306/flash_coupon', parse: mysqlUrl },
   MYSQL_POOL_SIZE: { description: 'Connections per pool (the API and each worker thread have one)', default: '4', parse: int(1, 100) },
   QUEUE: { description: 'Queue between gate and writers: kafka, or redis (reliable list)', default: 'kafka', parse: oneOf('kafka', 'redis') },

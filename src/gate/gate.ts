@@ -48,6 +48,8 @@ export interface GateOptions {
   admitBudgetMs: number;
   /** QUEUE=redis: the pending list the admit script pushes admitted requests onto. */
   queueKey: string | undefined;
+  /** Replicas that must confirm a call's admissions (WAIT) before they are handed off; 0: none. */
+  waitReplicas?: number;
   log: Logger;
   /** Told of each call that admitted someone (the front door registers the coupon for the reconciler). */
   onAdmitted?: (couponId: number) => void;
@@ -155,6 +157,7 @@ export class Gate {
       // No answer: the call may have run. Find out for sure before anyone is told anything.
       const outcome = await this.unresolved.resolve(couponId, callId, deadline);
       if (outcome === 'ADMITTED_NOBODY') return requests.map(() => UNAVAILABLE_RESULT);
+      if (!(await this.replicated(couponId, callId, deadline))) return requests.map(() => UNAVAILABLE_RESULT);
       const tickets = new Map(outcome.admitted);
       const call = this.openCall(couponId, callId, outcome.admittedAt, tickets.size);
       // Users the call admitted go on to their hand-off; the others were refused for a reason
@@ -174,8 +177,27 @@ export class Gate {
     if (reply.status === 'MISSING') return requests.map(() => MISSING_RESULT);
     let admitted = 0;
     for (const [code] of reply.decisions) if (code === GateCode.ADMITTED) admitted++;
+    if (admitted > 0 && !(await this.replicated(couponId, callId, deadline))) return requests.map(() => UNAVAILABLE_RESULT);
     const call = admitted === 0 ? undefined : this.openCall(couponId, callId, reply.now, admitted);
     return reply.decisions.map(([code, ticket]) => (code === GateCode.ADMITTED ? { code, ticket, call } : { code, ticket }));
+  }
+
+  /**
+   * REDIS_WAIT_REPLICAS: an admission only a primary holds is lost if a replica that lacks it
+   * is promoted, and its 202 would then be admitted again past the stock. WAIT (on the
+   * connection that wrote it) confirms the replicas have it; when they do not in time, the
+   * call's admissions are released like a lost answer's and everyone is told 503.
+   */
+  private async replicated(couponId: number, callId: string, deadline: number): Promise<boolean> {
+    const wanted = this.options.waitReplicas ?? 0;
+    if (wanted === 0) return true;
+    try {
+      if ((await this.redis.wait(wanted, this.options.admitBudgetMs)) >= wanted) return true;
+    } catch {
+      // No answer to WAIT: not confirmed either.
+    }
+    this.unresolved.releaseLater(couponId, callId, deadline, 'not_replicated');
+    return false;
   }
 
   private openCall(couponId: number, id: string, admittedAt: number, pending: number): AdmitCall {

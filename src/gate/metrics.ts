@@ -33,7 +33,7 @@ export function countAdmission(outcome: string): void {
 
 export const callsReleased = new Counter({
   name: 'flash_coupon_admissions_released_total',
-  help: 'Admissions undone because they were never handed off: answer_lost (the admit call got no answer, its users were told 503) or reconciled (the front door that made them died)',
+  help: 'Admissions undone because they were never handed off: answer_lost (the admit call got no answer, its users were told 503), not_replicated (REDIS_WAIT_REPLICAS not confirmed in time, 503) or reconciled (the front door that made them died)',
   labelNames: ['why'] as const,
 });
 

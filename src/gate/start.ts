@@ -49,6 +49,7 @@ export async function startGate(config: Config, redis: Redis, pool: Pool, log: L
       // caller, which gives up at the timeout, can ask what it did without waiting further.
       admitBudgetMs: Math.max(5, Math.floor(config.redis.commandTimeoutMs / 2)),
       queueKey: config.queue === 'redis' ? redisQueueKeys(config.kafka.topic).pending : undefined,
+      waitReplicas: config.redis.waitReplicas,
       log: log.child({ module: 'gate' }),
       onAdmitted: (couponId) => presence.admittedTo(couponId),
     },

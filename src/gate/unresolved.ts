@@ -22,9 +22,13 @@ const RELEASE_EVERY_MS = 500;
 /** Added to a deadline before asking: the estimate of Redis's clock is off by up to half a round trip. */
 const CLOCK_MARGIN_MS = 20;
 
+/** Why a call is released: its answer was lost, or its replicas did not confirm it. */
+export type ReleaseReason = 'answer_lost' | 'not_replicated';
+
 interface Unresolved {
   couponId: number;
   deadline: number;
+  why: ReleaseReason;
 }
 
 export class UnresolvedCalls {
@@ -64,9 +68,14 @@ export class UnresolvedCalls {
       }
     }
     this.log.warn({ couponId, callId }, 'admit call got no answer and Redis cannot say what it did: its users get 503, its admissions will be released');
-    this.waiting.set(callId, { couponId, deadline });
-    this.timer ??= setInterval(() => void this.releaseWaiting(), RELEASE_EVERY_MS);
+    this.releaseLater(couponId, callId, deadline, 'answer_lost');
     return 'ADMITTED_NOBODY';
+  }
+
+  /** Releases the call's admissions in the background, once its deadline has passed. */
+  releaseLater(couponId: number, callId: string, deadline: number, why: ReleaseReason): void {
+    this.waiting.set(callId, { couponId, deadline, why });
+    this.timer ??= setInterval(() => void this.releaseWaiting(), RELEASE_EVERY_MS);
   }
 
   release(couponId: number, callId: string, deadline: number, keep: readonly string[]): Promise<ReleaseOutcome> {
@@ -84,13 +93,13 @@ export class UnresolvedCalls {
     if (this.releasing) return;
     this.releasing = true;
     try {
-      for (const [callId, { couponId, deadline }] of this.waiting) {
+      for (const [callId, { couponId, deadline, why }] of this.waiting) {
         try {
           const outcome = await this.release(couponId, callId, deadline, []);
           if (outcome === 'TOO_EARLY') continue;
           this.waiting.delete(callId);
-          if (outcome.released > 0) callsReleased.inc({ why: 'answer_lost' }, outcome.released);
-          this.log.warn({ couponId, callId, released: outcome.released, kept: outcome.kept }, 'released the admissions of an admit call whose answer was lost');
+          if (outcome.released > 0) callsReleased.inc({ why }, outcome.released);
+          this.log.warn({ couponId, callId, why, released: outcome.released, kept: outcome.kept }, 'released the admissions of an admit call its users were told 503 for');
         } catch {
           return; // Redis still away: the next round tries again.
         }
