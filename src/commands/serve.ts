@@ -2,15 +2,27 @@
  * `flash-coupon serve [--role all|api|consumer] [--<setting> value ...]`: runs the service
  * until SIGTERM/SIGINT, then drains it. A bad setting stops start-up with one line naming it.
  */
+import { AppError } from '../errors.js';
 import { loadConfig } from '../config/index.js';
 import { startService } from '../app.js';
 import { createLogger } from '../logger.js';
+import { startFrontDoorThreads, unusedPort, type FrontDoorThreads } from '../threads/front-doors.js';
 
-export const SERVE_USAGE = 'flash-coupon serve [--role all|api|consumer] [--port N] [--queue kafka|redis] ... (see README, Configuration)';
+export const SERVE_USAGE = 'flash-coupon serve [--role all|api|consumer] [--port N] [--threads N] [--queue kafka|redis] ... (see README, Configuration)';
+
+/** `--threads N` is the short name of `--front-door-threads N`. */
+function withAliases(flags: readonly string[]): string[] {
+  return flags.map((flag) => (flag === '--threads' ? '--front-door-threads' : flag.startsWith('--threads=') ? `--front-door-threads=${flag.slice('--threads='.length)}` : flag));
+}
 
 export async function serve(flags: readonly string[]): Promise<void> {
   // A UsageError or a CONFIG_INVALID AppError goes back to the dispatcher (exit 2 / 1).
-  const config = loadConfig({ env: process.env, argv: flags });
+  let config = loadConfig({ env: process.env, argv: withAliases(flags) });
+  if (config.http.threads > 1 && config.role === 'consumer') {
+    throw new AppError('CONFIG_INVALID', 'Invalid configuration: FRONT_DOOR_THREADS above 1 needs a role with a front door (all or api)');
+  }
+  // uWebSockets.js shares a port between threads (SO_REUSEPORT) only when it is named, not 0.
+  if (config.http.threads > 1 && config.http.port === 0) config = { ...config, http: { ...config.http, port: await unusedPort(config.http.host) } };
   const log = createLogger(config.log, { role: config.role });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception, exiting');
@@ -21,8 +33,10 @@ export async function serve(flags: readonly string[]): Promise<void> {
     log.error({ err }, 'unhandled rejection');
   });
   let service;
+  let threads: FrontDoorThreads | undefined;
   try {
     service = await startService(config, log);
+    if (config.http.threads > 1) threads = await startFrontDoorThreads(config, service.port, log);
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'start-up failed');
     log.flush();
@@ -37,7 +51,8 @@ export async function serve(flags: readonly string[]): Promise<void> {
     }
     stopping = true;
     log.info({ signal }, 'shutting down: no new requests, flushing the queue, finishing batches');
-    service.stop().then(
+    const running = service;
+    Promise.all([threads?.stop(), running.stop()]).then(
       () => {
         log.info('stopped');
         log.flush();

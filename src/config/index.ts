@@ -18,7 +18,7 @@ type S = Settings;
 
 export interface Config {
   readonly role: Role;
-  readonly http: { readonly host: S['HOST']; readonly port: S['PORT']; readonly bodyLimitBytes: S['BODY_LIMIT_BYTES'] };
+  readonly http: { readonly host: S['HOST']; readonly port: S['PORT']; readonly bodyLimitBytes: S['BODY_LIMIT_BYTES']; readonly threads: S['FRONT_DOOR_THREADS'] };
   /** Undefined until the service generates one at start (see app.ts). */
   readonly adminToken: S['ADMIN_TOKEN'];
   readonly redis: { readonly url: S['REDIS_URL']; readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS']; readonly waitReplicas: S['REDIS_WAIT_REPLICAS'] };
@@ -72,7 +72,7 @@ export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
   const { values: v, given } = read;
   const config: Config = {
     role: v.ROLE,
-    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
+    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES, threads: v.FRONT_DOOR_THREADS },
     adminToken: v.ADMIN_TOKEN,
     redis: { url: v.REDIS_URL, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS, waitReplicas: v.REDIS_WAIT_REPLICAS },
     mysql: { url: v.MYSQL_URL, poolSize: v.MYSQL_POOL_SIZE, database: new URL(v.MYSQL_URL).pathname.slice(1) },

@@ -107,6 +107,7 @@ export const VARIABLES = {
   ROLE: { description: 'Which parts run: all, api (front door) or consumer (batch writers)', default: 'all', parse: oneOf('all', 'api', 'consumer') },
   HOST: { description: 'Address the HTTP front door binds', default: '0.0.0.0', parse: text(1, 255) },
   PORT: { description: 'HTTP port', default: '8080', parse: int(0, 65535) },
+  FRONT_DOOR_THREADS: { description: 'Front doors in this process: uWebSockets.js apps on the same port, each in its own thread with its own gate client and producer (also --threads)', default: '1', parse: int(1, 64) },
   BODY_LIMIT_BYTES: { description: 'Largest request body accepted (413 above)', default: '16384', parse: int(64, 1048576) },
   ADMIN_TOKEN: { description: 'Bearer token for admin routes; generated and logged once when unset', default: undefined, parse: optionalToken },
   REDIS_URL: { description: 'Redis holding the admission gate', default: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:') },
