@@ -1,6 +1,6 @@
 /**
  * Pure: turns what a run measured into the reported figures, the pass/fail verdict and the
- * printed table. No I/O here, so test/bench/report.test.ts can check every rule.
+ * printed table. No I/O here, so test/bench/report.unit.test.ts can check every rule.
  */
 import type { CpuReport } from './cpu.js';
 import { byClass, classPercentiles, histogram, percentile, type ClassPercentiles, type Histogram } from './latency.js';
