@@ -31,6 +31,13 @@ export async function createCoupon(url: string, adminToken: string, name: string
   return couponId;
 }
 
+/** The scenario's coupons, one after another (creation is not what is measured). */
+export async function createCoupons(url: string, adminToken: string, name: string, stock: number, count: number): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < count; i++) ids.push(await createCoupon(url, adminToken, count === 1 ? name : `${name} #${i + 1}`, stock));
+  return ids;
+}
+
 /** The service's own view of the coupon; undefined when it cannot be read. */
 export async function couponCounts(url: string, couponId: number): Promise<CouponCounts | undefined> {
   try {

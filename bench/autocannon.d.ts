@@ -17,7 +17,8 @@ declare module 'autocannon' {
   }
 
   interface AutocannonOptions {
-    url: string;
+    /** One target, or several: connection i goes to url[i mod url.length]. */
+    url: string | string[];
     connections?: number;
     pipelining?: number;
     /** Total requests to send, then stop. */

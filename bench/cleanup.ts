@@ -9,13 +9,15 @@ import { redisQueueKeys } from '../src/queue/redis-list/keys.js';
 
 const { Kafka, logLevel } = kafkajs;
 
-/** The coupon's gate keys, and with a run topic the Redis-list queue keys of that run. */
-export async function deleteRedisKeys(redisUrl: string, couponId: number, topic: string | undefined): Promise<void> {
+/** The coupons' gate keys, and with a run topic the Redis-list queue keys of that run. */
+export async function deleteRedisKeys(redisUrl: string, couponIds: readonly number[], topic: string | undefined): Promise<void> {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   try {
     await redis.connect();
-    const keys = couponKeys(couponId);
-    await redis.del(keys.meta, keys.users);
+    for (const couponId of couponIds) {
+      const keys = couponKeys(couponId);
+      await redis.del(keys.meta, keys.users);
+    }
     if (topic !== undefined) {
       // The run's topic name is unique (bench-<run id>), so this pattern matches only its keys.
       const queueKeys: string[] = [];

@@ -1,7 +1,7 @@
 /**
- * Phase 2 and the verdict's facts, read from MySQL: how many rows a coupon has, whether
- * any user holds it twice, and when the rows first reached the number of 202 answers (or,
- * when that was before the load ended, when the last one was stamped).
+ * Phase 2 and the verdict's facts, read from MySQL: how many rows the run's coupons have,
+ * whether any user holds one twice, and when the rows first reached the number of 202
+ * answers (or, when that was before the load ended, when the last one was stamped).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,9 +17,9 @@ export interface RowWait {
 }
 
 export interface RowFacts {
+  readonly couponId: number;
   readonly rows: number;
   readonly distinctUsers: number;
-  readonly duplicates: number;
   /** coupon.issued_quantity, the writer's own counter; undefined if the coupon row is missing. */
   readonly issuedQuantity: number | undefined;
 }
@@ -37,15 +37,15 @@ export class BenchDb {
     await Promise.all([this.pool.query('SELECT 1'), this.pool.query('SELECT 1')]);
   }
 
-  async countRows(couponId: number): Promise<number> {
-    const [rows] = await this.pool.query('SELECT COUNT(*) AS n FROM user_coupon WHERE coupon_id = ?', [couponId]);
+  async countRows(couponIds: readonly number[]): Promise<number> {
+    const [rows] = await this.pool.query('SELECT COUNT(*) AS n FROM user_coupon WHERE coupon_id IN (?)', [couponIds]);
     return Number((rows as { n: number }[])[0]?.n ?? 0);
   }
 
-  /** Polls until the coupon has at least `expected` rows, or `timeoutMs` passes. */
-  async waitForRows(couponId: number, expected: number, timeoutMs: number): Promise<RowWait> {
+  /** Polls until the coupons have at least `expected` rows together, or `timeoutMs` passes. */
+  async waitForRows(couponIds: readonly number[], expected: number, timeoutMs: number): Promise<RowWait> {
     const deadline = performance.now() + timeoutMs;
-    const rowsAtStart = await this.countRows(couponId);
+    const rowsAtStart = await this.countRows(couponIds);
     let rows = rowsAtStart;
     if (rows >= expected) return { rowsAtStart, reachedAt: performance.now(), rows };
     let queryMs = 0;
@@ -54,7 +54,7 @@ export class BenchDb {
       // so the polling never takes more than half of a database core from the writers.
       await sleep(Math.max(POLL_MS, queryMs));
       const asked = performance.now();
-      rows = await this.countRows(couponId);
+      rows = await this.countRows(couponIds);
       const answered = performance.now();
       queryMs = answered - asked;
       if (rows >= expected) return { rowsAtStart, reachedAt: answered, rows };
@@ -67,30 +67,35 @@ export class BenchDb {
    * transaction begins, so the commit follows within that transaction's time. Read after
    * Phase 1, so it costs the database nothing while the load runs.
    */
-  async lastIssuedAt(couponId: number): Promise<number | undefined> {
-    const [rows] = await this.pool.query('SELECT MAX(issued_at) AS last FROM user_coupon WHERE coupon_id = ?', [couponId]);
+  async lastIssuedAt(couponIds: readonly number[]): Promise<number | undefined> {
+    const [rows] = await this.pool.query('SELECT MAX(issued_at) AS last FROM user_coupon WHERE coupon_id IN (?)', [couponIds]);
     const last = (rows as { last: Date | null }[])[0]?.last;
     return last === null || last === undefined ? undefined : last.getTime();
   }
 
-  async facts(couponId: number): Promise<RowFacts> {
+  /** Each coupon's rows, distinct users and issued_quantity, in the order given. */
+  async facts(couponIds: readonly number[]): Promise<RowFacts[]> {
     const [counted] = await this.pool.query(
-      'SELECT COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_coupon WHERE coupon_id = ?',
-      [couponId],
+      'SELECT coupon_id AS id, COUNT(*) AS n, COUNT(DISTINCT user_id) AS users FROM user_coupon WHERE coupon_id IN (?) GROUP BY coupon_id',
+      [couponIds],
     );
-    const [coupon] = await this.pool.query('SELECT issued_quantity AS issued FROM coupon WHERE id = ?', [couponId]);
-    const row = (counted as { n: number; users: number }[])[0];
-    const rows = Number(row?.n ?? 0);
-    const distinctUsers = Number(row?.users ?? 0);
-    const issued = (coupon as { issued: number }[])[0]?.issued;
-    return { rows, distinctUsers, duplicates: rows - distinctUsers, issuedQuantity: issued === undefined ? undefined : Number(issued) };
+    const [coupons] = await this.pool.query('SELECT id, issued_quantity AS issued FROM coupon WHERE id IN (?)', [couponIds]);
+    const counts = new Map((counted as { id: number; n: number; users: number }[]).map((r) => [Number(r.id), r]));
+    const issued = new Map((coupons as { id: number; issued: number }[]).map((r) => [Number(r.id), Number(r.issued)]));
+    return couponIds.map((couponId) => ({
+      couponId,
+      rows: Number(counts.get(couponId)?.n ?? 0),
+      distinctUsers: Number(counts.get(couponId)?.users ?? 0),
+      issuedQuantity: issued.get(couponId),
+    }));
   }
 
-  /** Removes the run's rows and its coupon, so repeated runs do not grow the tables. */
-  async deleteCoupon(couponId: number): Promise<void> {
-    await this.pool.query('DELETE FROM user_coupon WHERE coupon_id = ?', [couponId]);
-    await this.pool.query('DELETE FROM issue_rejection WHERE coupon_id = ?', [couponId]);
-    await this.pool.query('DELETE FROM coupon WHERE id = ?', [couponId]);
+  /** Removes the run's rows and its coupons, so repeated runs do not grow the tables. */
+  async deleteCoupons(couponIds: readonly number[]): Promise<void> {
+    if (couponIds.length === 0) return;
+    await this.pool.query('DELETE FROM user_coupon WHERE coupon_id IN (?)', [couponIds]);
+    await this.pool.query('DELETE FROM issue_rejection WHERE coupon_id IN (?)', [couponIds]);
+    await this.pool.query('DELETE FROM coupon WHERE id IN (?)', [couponIds]);
   }
 
   async close(): Promise<void> {

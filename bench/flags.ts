@@ -78,12 +78,47 @@ export function stores(values: { readonly 'mysql-url'?: string; readonly 'redis-
   };
 }
 
-/** `--url` and `--admin-token`: a running service to load instead of one the command starts. */
-export function target(values: { readonly url?: string; readonly 'admin-token'?: string }, serviceArgs: readonly string[], command: string): string | undefined {
-  const { url } = values;
-  if (url === undefined) return undefined;
-  if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url must be http(s)://host:port (got "${url}")`);
-  if (values['admin-token'] === undefined) throw new UsageError("--url needs --admin-token (the running service's ADMIN_TOKEN)");
+/**
+ * Every value of a flag that may be given several times (`--url a --url b`), and argv
+ * without them, for the one parser (which keeps only the last). Stops at a lone `--`.
+ */
+export function repeated(argv: readonly string[], flag: string): { values: string[]; rest: string[] } {
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === `--${flag}`) {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('-') || value === '') throw new UsageError(`--${flag} needs a value`);
+      values.push(value);
+      i++;
+    } else if (arg.startsWith(`--${flag}=`)) {
+      const value = arg.slice(flag.length + 3);
+      if (value === '') throw new UsageError(`--${flag} needs a value`);
+      values.push(value);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { values, rest };
+}
+
+/** `--url` (one or more) and `--admin-token`: running front doors to load instead of a service the command starts. */
+export function targets(urls: readonly string[], adminToken: string | undefined, serviceArgs: readonly string[], command: string): string[] {
+  if (urls.length === 0) return [];
+  for (const url of urls) if (!/^https?:\/\/[^/]+/.test(url)) throw new UsageError(`--url must be http(s)://host:port (got "${url}")`);
+  if (adminToken === undefined) throw new UsageError("--url needs --admin-token (the running service's ADMIN_TOKEN)");
   if (serviceArgs.length > 0) throw new UsageError(`flags after -- go to a service the ${command} starts; with --url there is none`);
-  return url.replace(/\/+$/, '');
+  const trimmed = urls.map((url) => url.replace(/\/+$/, ''));
+  if (new Set(trimmed).size !== trimmed.length) throw new UsageError('--url names the same front door twice');
+  return trimmed;
+}
+
+/** One `--url` and `--admin-token`: a running service to load instead of one the command starts. */
+export function target(values: { readonly url?: string; readonly 'admin-token'?: string }, serviceArgs: readonly string[], command: string): string | undefined {
+  return targets(values.url === undefined ? [] : [values.url], values['admin-token'], serviceArgs, command)[0];
 }

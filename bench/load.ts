@@ -1,10 +1,11 @@
 /**
  * Phase 1: fire the scenario's issue requests with autocannon, each with the next userId
- * of the scenario's pool, and record every response's status, error code and latency.
+ * of the scenario's pool to that user's coupon, spread over one or more front doors, and
+ * record every response's status, error code and latency.
  */
 import { performance } from 'node:perf_hooks';
 import autocannon, { type AutocannonClient, type AutocannonRequest } from 'autocannon';
-import { clientUserIds, type Scenario } from './scenarios.js';
+import { clientRequests, couponIndexOf, userIdOf, type Scenario } from './scenarios.js';
 
 export interface LoadResult {
   /** performance.now() when the load started and when the last response arrived. */
@@ -12,8 +13,11 @@ export interface LoadResult {
   readonly lastResponseAt: number;
   /** performance.now() of the last 202 (0 when none). */
   readonly lastAcceptedAt: number;
-  /** One latency (ms) per response, in arrival order. */
+  /** One latency (ms) per response, in arrival order, and that response's HTTP status. */
   readonly latenciesMs: Float64Array;
+  readonly statuses: Uint16Array;
+  /** 202 answers per coupon, in the order of LoadOptions.couponIds. */
+  readonly acceptedByCoupon: readonly number[];
   /** Responses by status, and by status and error code ("409 SOLD_OUT"). */
   readonly statusCounts: Readonly<Record<string, number>>;
   readonly codeCounts: Readonly<Record<string, number>>;
@@ -25,8 +29,10 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
-  readonly url: string;
-  readonly couponId: number;
+  /** Front doors: connection c goes to urls[c mod urls.length] (autocannon's own rule). */
+  readonly urls: readonly string[];
+  /** The scenario's coupons, most popular first (scenario.coupons of them). */
+  readonly couponIds: readonly number[];
   readonly scenario: Scenario;
   readonly concurrency: number;
   /** Called every second with the responses so far. */
@@ -38,34 +44,43 @@ export const CODE = /"code"\s*:\s*"([A-Z_]+)"/;
 
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const { scenario } = options;
+  if (options.couponIds.length !== scenario.coupons) throw new Error(`the scenario sells ${scenario.coupons} coupons, ${options.couponIds.length} were given`);
   const latencies = new Float64Array(scenario.requests);
+  const statuses = new Uint16Array(scenario.requests);
+  const acceptedByCoupon = new Array<number>(scenario.coupons).fill(0);
   const statusCounts: Record<string, number> = {};
   const codeCounts: Record<string, number> = {};
   let responses = 0;
   let lastResponseAt = 0;
   let lastAcceptedAt = 0;
-  const path = `/api/coupons/${options.couponId}/issue`;
-
-  const onResponse = (status: number, body: string): void => {
-    const code = status >= 400 ? (CODE.exec(body)?.[1] ?? 'no code') : status === 202 ? 'ACCEPTED' : 'other';
-    const key = `${status} ${code}`;
-    codeCounts[key] = (codeCounts[key] ?? 0) + 1;
-  };
+  // One response handler per coupon, so a 202 is counted for its coupon without a lookup.
+  const perCoupon = options.couponIds.map((couponId, index) => ({
+    path: `/api/coupons/${couponId}/issue`,
+    onResponse: (status: number, body: string): void => {
+      const code = status >= 400 ? (CODE.exec(body)?.[1] ?? 'no code') : status === 202 ? 'ACCEPTED' : 'other';
+      const key = `${status} ${code}`;
+      codeCounts[key] = (codeCounts[key] ?? 0) + 1;
+      if (status === 202) acceptedByCoupon[index]++;
+    },
+  }));
   const connections = Math.min(options.concurrency, scenario.requests);
-  const requestFor = (userId: string): AutocannonRequest => ({
-    method: 'POST',
-    path,
-    headers: { 'content-type': 'application/json' },
-    body: `{"userId":"${userId}"}`,
-    onResponse,
-  });
+  const requestFor = (requestIndex: number): AutocannonRequest => {
+    const coupon = perCoupon[couponIndexOf(scenario, requestIndex)] as (typeof perCoupon)[number];
+    return {
+      method: 'POST',
+      path: coupon.path,
+      headers: { 'content-type': 'application/json' },
+      body: `{"userId":"${userIdOf(scenario, requestIndex)}"}`,
+      onResponse: coupon.onResponse,
+    };
+  };
   // Each connection gets its own list of fixed requests, built once before the clock starts
-  // (clientUserIds). A per-request setupRequest would rebuild every request while the load
+  // (clientRequests). A per-request setupRequest would rebuild every request while the load
   // runs, doubling the load generator's CPU on the two cores it shares with the service.
   let clientsSetUp = 0;
   let startedAt = 0;
   const setupClient = (client: AutocannonClient): void => {
-    client.setRequests(clientUserIds(scenario, connections, clientsSetUp).map(requestFor));
+    client.setRequests(clientRequests(scenario, connections, clientsSetUp).map(requestFor));
     clientsSetUp++;
     // Clients are created one after another before any socket connects, so the last one
     // set up marks the moment before the first request can be sent.
@@ -87,6 +102,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         lastResponseAt: lastResponseAt === 0 ? performance.now() : lastResponseAt,
         lastAcceptedAt,
         latenciesMs: latencies.subarray(0, Math.min(responses, latencies.length)),
+        statuses: statuses.subarray(0, Math.min(responses, statuses.length)),
+        acceptedByCoupon: [...acceptedByCoupon],
         statusCounts: { ...statusCounts },
         codeCounts: { ...codeCounts },
         responses,
@@ -97,7 +114,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
     };
     const instance = autocannon(
       {
-        url: options.url,
+        url: options.urls.length === 1 ? (options.urls[0] as string) : [...options.urls],
         connections,
         pipelining: 1,
         amount: scenario.requests,
@@ -128,7 +145,10 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         responseTimeMs = Math.min(responseTimeMs, lastResponseAt - startedAt);
       }
       if (statusCode === 202) lastAcceptedAt = lastResponseAt;
-      if (responses < latencies.length) latencies[responses] = responseTimeMs;
+      if (responses < latencies.length) {
+        latencies[responses] = responseTimeMs;
+        statuses[responses] = statusCode;
+      }
       responses++;
       statusCounts[String(statusCode)] = (statusCounts[String(statusCode)] ?? 0) + 1;
       check();

@@ -3,9 +3,9 @@
  * lone `--` is passed to the service it starts (e.g. `-- --redis-auto-pipelining false`).
  */
 import { UsageError } from '../src/config/args.js';
-import type { QueueKind } from '../src/config/index.js';
-import { choice, COMMON_FLAGS, integer, parseCommand, QUEUES, STRING, stores, SWITCH, target } from './flags.js';
-import { isScenarioName, SCENARIOS, type Scenario, type ScenarioName } from './scenarios.js';
+import type { PartitionKey, QueueKind } from '../src/config/index.js';
+import { choice, COMMON_FLAGS, integer, parseCommand, QUEUES, repeated, STRING, stores, SWITCH, targets } from './flags.js';
+import { isScenarioName, SCENARIOS, type Scenario, type ScenarioName, type ScenarioSizes } from './scenarios.js';
 
 export type Mode = 'run' | 'compare' | 'sweep';
 export type Queue = QueueKind;
@@ -19,10 +19,15 @@ export interface BenchOptions {
   /** One value for run/compare (undefined: the service default); the sweep's lists. */
   readonly partitions: readonly number[];
   readonly threads: readonly number[];
+  /** The scenarios at their small --quick sizes (and, for --sweep, fewer settings). */
   readonly quick: boolean;
+  /** The Kafka message key of the service started (undefined: the service default, couponId). */
+  readonly partitionKey: PartitionKey | undefined;
+  /** Read every process's CPU time from /proc over the run. */
+  readonly cpu: boolean;
   readonly jsonFile: string | undefined;
-  /** A running service to target instead of starting one. */
-  readonly url: string | undefined;
+  /** Running front doors to load instead of starting a service (empty: start one); connections are spread over them. */
+  readonly urls: readonly string[];
   readonly adminToken: string | undefined;
   readonly mysqlUrl: string;
   readonly redisUrl: string;
@@ -39,28 +44,36 @@ export interface BenchOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [options] [-- service flags]
-  --scenario s1|s2          S1: 5,000 users, stock 500 (default); S2: 1,000,000 requests, 200,000 users, stock 100,000
+  --scenario s1|s2|s3       S1: 5,000 users, stock 500 (default); S2: 1,000,000 requests, 200,000 users, stock 100,000;
+                            S3: 2,000,000 requests, 200,000 users, 200 coupons of 500, Zipf-like popularity
+  --quick                   the scenario at a small size (S3: 20,000 requests, 5,000 users, 20 coupons of 50)
   --queue kafka|redis       queue mode of the service started (default kafka)
   --concurrency N           connections of the load generator (default 100)
   --partitions P            Kafka partitions of the run's fresh topic (sweep: list, default 1,3,6)
   --threads T               batch writer worker threads (sweep: list, default 1,2,3,6)
-  --requests N --users N --stock N   override the scenario's sizes (smoke runs)
+  --requests N --users N --stock N --coupons N   override the scenario's sizes (stock is per coupon)
+  --partition-key couponId|userId   Kafka message key of the service started (userId spreads one hot coupon)
+  --cpu                     CPU us per request of the service's threads, Redis, Kafka, MariaDB and the load generator (Linux /proc)
   --json FILE               result file (default bench/results/<scenario>-<queue>-<timestamp>.json)
-  --url URL --admin-token T target a running service instead of starting one
+  --url URL --admin-token T target a running service instead of starting one; repeat --url for several front doors
   --mysql-url, --redis-url, --kafka-brokers   where the stores are (default: the service defaults)
   --phase2-timeout-ms MS    give up waiting for the rows after MS (S1 60 s, S2 300 s)
   --warmup N                requests to a throw-away coupon first, so JIT and connections are warm (default 2000; 0: cold)
   --keep-data               leave the run's rows, Redis keys and topic in place
   --runs N                  run the scenario N times, each with a fresh service, and add the medians (default 1)
   --compare                 Kafka mode and Redis-list mode, one after the other, side by side
-  --sweep [--scenarios s1,s2] [--quick]   partitions x threads on each scenario, plus bench/results/sweep.svg`;
+  --sweep [--scenarios s1,s2,s3] [--quick]   partitions x threads on each scenario, plus bench/results/sweep.svg
+Each run also writes a latency histogram (SVG) next to its JSON.`;
 
 const FLAGS = {
   ...COMMON_FLAGS,
   scenario: STRING, scenarios: STRING, queue: STRING, concurrency: STRING, partitions: STRING, threads: STRING,
-  requests: STRING, users: STRING, stock: STRING, json: STRING, url: STRING, 'admin-token': STRING,
+  requests: STRING, users: STRING, stock: STRING, coupons: STRING, json: STRING, 'admin-token': STRING,
   'phase2-timeout-ms': STRING, warmup: STRING, runs: STRING, compare: SWITCH, sweep: SWITCH, quick: SWITCH,
+  'partition-key': STRING, cpu: SWITCH,
 } as const;
+
+const PARTITION_KEYS = ['couponId', 'userId'] as const satisfies readonly PartitionKey[];
 
 function intList(flag: string, raw: string | undefined, fallback: number[], allowList: boolean): number[] {
   if (raw === undefined) return fallback;
@@ -75,27 +88,34 @@ function scenarioOf(raw: string): ScenarioName {
 }
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
-  const { values: flags, rest: serviceArgs } = parseCommand(argv, FLAGS);
+  const { values: urlValues, rest: others } = repeated(argv, 'url');
+  const { values: flags, rest: serviceArgs } = parseCommand(others, FLAGS);
   if (flags.compare === true && flags.sweep === true) throw new UsageError('--compare and --sweep cannot be combined');
   const mode: Mode = flags.compare === true ? 'compare' : flags.sweep === true ? 'sweep' : 'run';
   if (mode !== 'sweep' && flags.scenarios !== undefined) throw new UsageError('--scenarios is for --sweep; use --scenario');
   if (mode === 'sweep' && flags.scenario !== undefined) throw new UsageError('--sweep takes --scenarios s1,s2');
-  if (mode !== 'sweep' && flags.quick === true) throw new UsageError('--quick is for --sweep');
 
   const queue = choice('--queue', flags.queue, 'kafka', QUEUES);
   if (mode === 'compare' && flags.queue !== undefined) throw new UsageError('--compare runs both queues; drop --queue');
 
   const names = mode === 'sweep' ? (flags.scenarios ?? 's1,s2').split(',').map((n) => scenarioOf(n.trim())) : [scenarioOf(flags.scenario ?? 's1')];
-  const sizes: Partial<Record<'requests' | 'users' | 'stock', number>> = {};
-  for (const key of ['requests', 'users', 'stock'] as const) {
-    const raw = flags[key];
-    if (raw !== undefined) sizes[key] = integer(`--${key}`, raw, 0, 1, 100_000_000);
-  }
-  const scenarios = [...new Set(names)].map((name) => ({ ...SCENARIOS[name], ...sizes }));
-
-  const url = target(flags, serviceArgs, 'bench');
-  if (url !== undefined && mode !== 'run') throw new UsageError('--url runs one scenario against one service; --compare and --sweep start their own');
   const quick = flags.quick === true;
+  const sizes: Partial<Record<keyof ScenarioSizes, number>> = {};
+  for (const key of ['requests', 'users', 'stock', 'coupons'] as const) {
+    const raw = flags[key];
+    if (raw !== undefined) sizes[key] = integer(`--${key}`, raw, 0, 1, key === 'coupons' ? 10_000 : 100_000_000);
+  }
+  const scenarios = [...new Set(names)].map((name) => {
+    const base = SCENARIOS[name];
+    return { ...base, ...(quick ? base.quick : {}), ...sizes };
+  });
+
+  const urls = targets(urlValues, flags['admin-token'], serviceArgs, 'bench');
+  if (urls.length > 0 && mode !== 'run') throw new UsageError('--url runs one scenario against running front doors; --compare and --sweep start their own');
+  const partitionKey = flags['partition-key'] === undefined ? undefined : choice('--partition-key', flags['partition-key'], 'couponId', PARTITION_KEYS);
+  if (partitionKey !== undefined && (urls.length > 0 || queue === 'redis' || mode === 'compare')) {
+    throw new UsageError('--partition-key sets the Kafka key of a service the bench starts in kafka mode');
+  }
   const sweep = mode === 'sweep';
   const partitions = intList('--partitions', flags.partitions, sweep ? (quick ? [1, 3] : [1, 3, 6]) : [], sweep);
   const threads = intList('--threads', flags.threads, sweep ? (quick ? [1, 3] : [1, 2, 3, 6]) : [], sweep);
@@ -114,8 +134,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     partitions,
     threads,
     quick,
+    partitionKey,
+    cpu: flags.cpu === true,
     jsonFile: flags.json,
-    url,
+    urls,
     adminToken: flags['admin-token'],
     ...where,
     phase2TimeoutMs: timeout === undefined ? undefined : integer('--phase2-timeout-ms', timeout, 0, 1, 3_600_000),

@@ -38,7 +38,8 @@ export interface ProfileOptions {
 
 export const PROFILE_USAGE = `usage: npm run profile:doctor|profile:flame|profile:bubbleprof -- [options] [-- service flags]
        node dist/bench/profile.js doctor|flame|bubbleprof|cpuprof [options] [-- service flags]
-  --scenario s1|s2      S1: 5,000 users, stock 500 (default); S2: 1,000,000 requests, 200,000 users, stock 100,000
+  --scenario s1|s2|s3   S1: 5,000 users, stock 500 (default); S2: 1,000,000 requests, 200,000 users, stock 100,000;
+                        S3: 2,000,000 requests, 200,000 users, 200 coupons of 500
   --requests N          fire only N of the scenario's requests (bubbleprof on a million is huge)
   --queue kafka|redis   queue mode of the service (default kafka)
   --concurrency N       connections of the load generator (default 100)

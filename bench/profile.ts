@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { createCoupon } from './api.js';
+import { createCoupon, createCoupons } from './api.js';
 import { BenchDb } from './db.js';
 import { runLoad } from './load.js';
 import { dataDirs, profileCommand, reportFiles, runDir, serviceArgv, visualizeCommand } from './profile-command.js';
@@ -59,7 +59,7 @@ async function main(options: ProfileOptions): Promise<number> {
   const profiled = startProfiled(command, logFile, dest);
   const url = `http://127.0.0.1:${port}`;
   // The clean-up in run.ts takes a ServiceHandle; this one is stopped through `profiled`.
-  const service: ServiceHandle = { url, adminToken, topic, groupId, logFile, stop: async () => undefined };
+  const service: ServiceHandle = { url, urls: [url], pid: undefined, adminToken, topic, groupId, logFile, stop: async () => undefined };
   const db = BenchDb.open(options.mysqlUrl);
   const coupons: number[] = [];
   let loadWindow: { fromMs: number; toMs: number } | undefined;
@@ -71,14 +71,14 @@ async function main(options: ProfileOptions): Promise<number> {
       const stock = Math.max(1, Math.floor(options.warmup / 10));
       const warmId = await createCoupon(url, adminToken, 'profile warm-up', stock);
       coupons.push(warmId);
-      const warm = await runLoad({ url, couponId: warmId, scenario: { ...scenario, requests: options.warmup, users: options.warmup, stock }, concurrency: options.concurrency });
+      const warm = await runLoad({ urls: [url], couponIds: [warmId], scenario: { ...scenario, requests: options.warmup, users: options.warmup, stock, coupons: 1 }, concurrency: options.concurrency });
       say(`warm-up: ${warm.responses} responses`);
     }
-    const couponId = await createCoupon(url, adminToken, `profile ${tool} ${scenario.name} ${runId}`, scenario.stock);
-    coupons.push(couponId);
+    const couponIds = await createCoupons(url, adminToken, `profile ${tool} ${scenario.name} ${runId}`, scenario.stock, scenario.coupons);
+    coupons.push(...couponIds);
     const startedAt = performance.now();
     const load = await runLoad({
-      url, couponId, scenario, concurrency: options.concurrency,
+      urls: [url], couponIds, scenario, concurrency: options.concurrency,
       onProgress: (done, total) => say(`load: ${done}/${total} responses`),
     });
     loadWindow = { fromMs: startedAt - spawnedAt, toMs: load.lastResponseAt - spawnedAt };

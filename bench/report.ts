@@ -1,7 +1,11 @@
 /**
  * Pure: turns what a run measured into the reported figures, the pass/fail verdict and the
- * printed table. No I/O here, so test/bench/report.test.ts can check every rule.
+ * printed table. No I/O here, so test/bench/report.unit.test.ts can check every rule.
  */
+import type { CpuReport } from './cpu.js';
+import { byClass, classPercentiles, histogram, percentile, type ClassPercentiles, type Histogram } from './latency.js';
+
+export { percentile };
 
 export interface RunSettings {
   readonly scenario: string;
@@ -12,7 +16,22 @@ export interface RunSettings {
   readonly concurrency: number;
   readonly requests: number;
   readonly users: number;
+  /** Per coupon. */
   readonly stock: number;
+  readonly coupons: number;
+  /** The Kafka message key the service was started with (undefined: its default, couponId). */
+  readonly partitionKey: 'couponId' | 'userId' | undefined;
+}
+
+/** One coupon's answers and rows. */
+export interface CouponFacts {
+  readonly couponId: number;
+  /** 202 answers for it. */
+  readonly accepted: number;
+  readonly rows: number;
+  readonly distinctUsers: number;
+  /** coupon.issued_quantity, the writer's own counter; undefined if the coupon row is missing. */
+  readonly issuedQuantity: number | undefined;
 }
 
 /** Raw measurements of one run (times are performance.now() milliseconds). */
@@ -22,6 +41,8 @@ export interface Measurements {
   /** The last 202 (0: none). */
   readonly lastAcceptedAt: number;
   readonly latenciesMs: ArrayLike<number>;
+  /** The HTTP status of each latency's response. */
+  readonly statuses: ArrayLike<number>;
   readonly statusCounts: Readonly<Record<string, number>>;
   readonly codeCounts: Readonly<Record<string, number>>;
   readonly responses: number;
@@ -32,9 +53,11 @@ export interface Measurements {
   readonly rowsAtLastResponse: number;
   readonly rowsCompleteAt: number | undefined;
   readonly phase2TimeoutMs: number;
-  readonly dbRows: number;
-  readonly distinctUsers: number;
-  readonly issuedQuantity: number | undefined;
+  readonly coupons: readonly CouponFacts[];
+  /** What the scenario can admit at most (per coupon: users asking, at most the stock). */
+  readonly expectedAdmissions: number;
+  /** With --cpu: CPU per request of each process and thread group over the run. */
+  readonly cpu?: CpuReport | null;
 }
 
 export interface Verdict {
@@ -43,7 +66,7 @@ export interface Verdict {
   readonly warnings: readonly string[];
 }
 
-export interface BenchResult extends RunSettings {
+export interface BenchResult extends RunSettings, ClassPercentiles {
   readonly phase1Ms: number;
   /** null when the rows never all arrived within the timeout. */
   readonly phase2Ms: number | null;
@@ -65,50 +88,66 @@ export interface BenchResult extends RunSettings {
   readonly storeLagMs: number | null;
   /** Admitted rows per second from the first request to the last row stored. */
   readonly storeRowsPerSec: number | null;
-  /** rows - stock, not clamped: negative when fewer rows than the stock. */
+  /** rows - stock, not clamped: negative when fewer rows than the stock (several coupons: oversoldOf). */
   readonly oversold: number;
   readonly duplicates: number;
   readonly issuedQuantity: number | null;
   readonly statusCounts: Readonly<Record<string, number>>;
   readonly codeCounts: Readonly<Record<string, number>>;
+  /** Answers per log-scale latency bucket and class (drawn next to the JSON as an SVG). */
+  readonly latencyHistogram: Histogram;
+  /** Each coupon's answers and rows when the scenario sells more than one. */
+  readonly perCoupon?: readonly CouponFacts[];
+  readonly cpu: CpuReport | null;
   readonly verdict: Verdict;
-}
-
-/** Nearest-rank percentile of ascending values; null for none. */
-export function percentile(sortedAscending: ArrayLike<number>, p: number): number | null {
-  const n = sortedAscending.length;
-  if (n === 0) return null;
-  const rank = Math.min(n, Math.max(1, Math.ceil((p / 100) * n)));
-  return sortedAscending[rank - 1] as number;
 }
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const roundOrNull = (value: number | null): number | null => (value === null ? null : round(value, 2));
 
-export function judge(result: Omit<BenchResult, 'verdict'>): Verdict {
+/** Rows, answers and the stock of each coupon: the failures of one coupon, named when there are several. */
+function couponFailures(c: CouponFacts, stock: number, name: string): string[] {
   const failures: string[] = [];
+  if (c.rows > stock) failures.push(`${name}oversold: ${c.rows} rows for a stock of ${stock} (${c.rows - stock} too many)`);
+  if (c.rows > c.distinctUsers) failures.push(`${name}duplicates: ${c.rows - c.distinctUsers} rows repeat a user`);
+  if (c.rows < c.accepted) failures.push(`${name}missing rows: ${c.accepted} requests got 202 but only ${c.rows} rows are stored`);
+  if (c.accepted > stock) failures.push(`${name}the service answered 202 ${c.accepted} times for a stock of ${stock}`);
+  return failures;
+}
+
+export function judge(result: Omit<BenchResult, 'verdict'>, coupons: readonly CouponFacts[], expectedAdmissions: number): Verdict {
+  const many = coupons.length > 1;
+  const failures = coupons.flatMap((c, i) => couponFailures(c, result.stock, many ? `coupon #${i + 1} (id ${c.couponId}): ` : ''));
   const warnings: string[] = [];
-  if (result.oversold > 0) failures.push(`oversold: ${result.dbRows} rows for a stock of ${result.stock} (${result.oversold} too many)`);
-  if (result.duplicates > 0) failures.push(`duplicates: ${result.duplicates} rows repeat a user`);
-  if (result.dbRows < result.successResponses) failures.push(`missing rows: ${result.successResponses} requests got 202 but only ${result.dbRows} rows are stored`);
-  if (result.successResponses > result.stock) failures.push(`the service answered 202 ${result.successResponses} times for a stock of ${result.stock}`);
+  const accepted = coupons.reduce((sum, c) => sum + c.accepted, 0);
+  if (accepted !== result.successResponses) failures.push(`202 answers counted per coupon (${accepted}) differ from all 202 answers (${result.successResponses})`);
   if (result.phase2Ms === null) failures.push('Phase 2 timed out: the database never held every admitted row');
-  const demand = Math.min(result.stock, result.users, result.requests);
-  if (result.successResponses < demand) warnings.push(`undersold: ${demand - result.successResponses} coupons left while users still asked`);
+  if (result.successResponses < expectedAdmissions) warnings.push(`undersold: ${expectedAdmissions - result.successResponses} coupons left while users still asked`);
   if (result.dbRows > result.successResponses) warnings.push(`${result.dbRows - result.successResponses} stored rows have no 202 (a lost response?)`);
   if (result.errors > 0) warnings.push(`${result.errors} requests got no response (${result.timeouts} timeouts)`);
   const unexpected = Object.entries(result.statusCounts).filter(([status]) => status !== '202' && status !== '409');
   if (unexpected.length > 0) warnings.push(`unexpected statuses: ${unexpected.map(([s, n]) => `${s} x${n}`).join(', ')}`);
-  if (result.issuedQuantity !== null && result.issuedQuantity !== result.dbRows) warnings.push(`coupon.issued_quantity is ${result.issuedQuantity}, rows are ${result.dbRows}`);
+  coupons.forEach((c, i) => {
+    if (c.issuedQuantity !== undefined && c.issuedQuantity !== c.rows) warnings.push(`${many ? `coupon #${i + 1}: ` : ''}coupon.issued_quantity is ${c.issuedQuantity}, rows are ${c.rows}`);
+  });
   return { ok: failures.length === 0, failures, warnings };
+}
+
+/** rows - stock for one coupon (negative when fewer); for several, the rows past the stock summed over the coupons that have any, else the shortfall of all. */
+export function oversoldOf(coupons: readonly CouponFacts[], stock: number): number {
+  const over = coupons.reduce((sum, c) => sum + Math.max(0, c.rows - stock), 0);
+  return over > 0 ? over : coupons.reduce((sum, c) => sum + c.rows, 0) - stock * coupons.length;
 }
 
 export function summarize(settings: RunSettings, m: Measurements): BenchResult {
   const sorted = Float64Array.from(m.latenciesMs).sort();
+  const classes = byClass(m.latenciesMs, m.statuses);
+  const dbRows = m.coupons.reduce((sum, c) => sum + c.rows, 0);
+  const issued = m.coupons.map((c) => c.issuedQuantity);
   const phase1Ms = Math.max(0, m.lastResponseAt - m.startedAt);
   const phase2Ms = m.rowsCompleteAt === undefined ? null : Math.max(0, m.rowsCompleteAt - m.lastResponseAt);
   const successResponses = m.statusCounts['202'] ?? 0;
-  const phase2Rows = m.dbRows - m.rowsAtLastResponse;
+  const phase2Rows = dbRows - m.rowsAtLastResponse;
   const stored = m.rowsCompleteAt !== undefined && successResponses > 0 && m.lastAcceptedAt > 0;
   const partial = {
     ...settings,
@@ -120,34 +159,45 @@ export function summarize(settings: RunSettings, m: Measurements): BenchResult {
     p95Ms: roundOrNull(percentile(sorted, 95)),
     p99Ms: roundOrNull(percentile(sorted, 99)),
     maxMs: roundOrNull(percentile(sorted, 100)),
+    ...classPercentiles(classes),
     successResponses,
     responses: m.responses,
     errors: m.errors,
     timeouts: m.timeouts,
-    dbRows: m.dbRows,
+    dbRows,
     rowsAtLastResponse: m.rowsAtLastResponse,
     phase2RowsPerSec: phase2Ms !== null && phase2Ms > 0 && phase2Rows > 0 ? Math.round((phase2Rows / phase2Ms) * 1000) : null,
     storeLagMs: stored ? round(Math.max(0, (m.rowsCompleteAt as number) - m.lastAcceptedAt)) : null,
     storeRowsPerSec: stored && (m.rowsCompleteAt as number) > m.startedAt ? Math.round((successResponses / ((m.rowsCompleteAt as number) - m.startedAt)) * 1000) : null,
-    oversold: m.dbRows - settings.stock,
-    duplicates: m.dbRows - m.distinctUsers,
-    issuedQuantity: m.issuedQuantity ?? null,
+    oversold: oversoldOf(m.coupons, settings.stock),
+    duplicates: m.coupons.reduce((sum, c) => sum + c.rows - c.distinctUsers, 0),
+    issuedQuantity: issued.some((q) => q === undefined) ? null : (issued as number[]).reduce((a, b) => a + b, 0),
     statusCounts: m.statusCounts,
     codeCounts: m.codeCounts,
+    latencyHistogram: histogram(classes),
+    ...(m.coupons.length > 1 ? { perCoupon: m.coupons } : {}),
+    cpu: m.cpu ?? null,
   };
-  return { ...partial, verdict: judge(partial) };
+  return { ...partial, verdict: judge(partial, m.coupons, m.expectedAdmissions) };
 }
 
-/** A column heading that tells runs apart: scenario, queue, and partitions/threads when set. */
+/** A column heading that tells runs apart: scenario, queue, and partitions/threads/message key when set. */
 export function label(result: RunSettings): string {
-  const knobs = [result.partitions === undefined ? '' : `p${result.partitions}`, result.threads === undefined ? '' : `t${result.threads}`].filter(Boolean);
+  const knobs = [
+    result.partitions === undefined ? '' : `p${result.partitions}`,
+    result.threads === undefined ? '' : `t${result.threads}`,
+    result.partitionKey === undefined ? '' : `key=${result.partitionKey}`,
+  ].filter(Boolean);
   return [result.scenario.toUpperCase(), result.queue, ...knobs].join(' ');
 }
 
 const show = (value: number | null, unit = ''): string => (value === null ? 'timeout' : `${value}${unit}`);
 
 /** The figures --runs takes the median of. */
-export const MEDIAN_FIELDS = ['phase1Ms', 'phase2Ms', 'totalMs', 'rps', 'p50Ms', 'p95Ms', 'p99Ms', 'storeLagMs'] as const;
+export const MEDIAN_FIELDS = [
+  'phase1Ms', 'phase2Ms', 'totalMs', 'rps', 'p50Ms', 'p95Ms', 'p99Ms',
+  'p50AcceptedMs', 'p95AcceptedMs', 'p99AcceptedMs', 'p50RefusedMs', 'p95RefusedMs', 'p99RefusedMs', 'storeLagMs',
+] as const;
 export type Medians = Record<(typeof MEDIAN_FIELDS)[number], number | null>;
 
 /** Median of each figure over the runs (the mean of the middle two for an even count); null when a run has none. */
@@ -163,9 +213,15 @@ export function medians(results: readonly BenchResult[]): Medians {
   return Object.fromEntries(entries) as Medians;
 }
 
+function cpuCell(r: BenchResult, group: string): string {
+  const found = r.cpu?.groups.find((g) => g.name === group);
+  return found?.usPerRequest === null || found === undefined ? '-' : String(found.usPerRequest);
+}
+
 /** The printed table: one row per figure, one column per run (side by side for --compare and --runs). */
 export function formatTable(results: readonly BenchResult[], repeated = false): string {
   const codes = [...new Set(results.flatMap((r) => Object.keys(r.codeCounts)))].sort();
+  const cpuGroups = [...new Set(results.flatMap((r) => r.cpu?.groups.map((g) => g.name) ?? []))];
   const rows: [string, (r: BenchResult) => string][] = [
     ['phase1Ms', (r) => show(r.phase1Ms)],
     ['phase2Ms', (r) => show(r.phase2Ms)],
@@ -174,6 +230,9 @@ export function formatTable(results: readonly BenchResult[], repeated = false): 
     ['p50Ms', (r) => show(r.p50Ms)],
     ['p95Ms', (r) => show(r.p95Ms)],
     ['p99Ms', (r) => show(r.p99Ms)],
+    ...(['p50AcceptedMs', 'p95AcceptedMs', 'p99AcceptedMs', 'p50RefusedMs', 'p95RefusedMs', 'p99RefusedMs'] as const).map(
+      (field): [string, (r: BenchResult) => string] => [field, (r) => (r[field] === null ? '-' : String(r[field]))],
+    ),
     ['successResponses', (r) => String(r.successResponses)],
     ['dbRows', (r) => String(r.dbRows)],
     ['phase2RowsPerSec', (r) => (r.phase2RowsPerSec === null ? '-' : String(r.phase2RowsPerSec))],
@@ -184,6 +243,7 @@ export function formatTable(results: readonly BenchResult[], repeated = false): 
     ['duplicates', (r) => String(r.duplicates)],
     ['errors/timeouts', (r) => `${r.errors}/${r.timeouts}`],
     ...codes.map((code): [string, (r: BenchResult) => string] => [code, (r) => String(r.codeCounts[code] ?? 0)]),
+    ...cpuGroups.map((group): [string, (r: BenchResult) => string] => [`cpu us/req ${group}`, (r) => cpuCell(r, group)]),
     ['verdict', (r) => (r.verdict.ok ? 'PASS' : 'FAIL')],
   ];
   const mid = repeated ? medians(results) : undefined;

@@ -1,6 +1,7 @@
 /**
- * One benchmark run end to end: service up, coupon created, Phase 1 (load), Phase 2 (rows
- * in MySQL), facts, clean-up, service down.
+ * One benchmark run end to end: service up, coupons created, Phase 1 (load), Phase 2 (rows
+ * in MySQL), facts, clean-up, service down; with --cpu, every process's CPU over Phases 1
+ * and 2.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -9,23 +10,28 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config/index.js';
 import { PACKAGE_ROOT } from '../src/paths.js';
-import { couponCounts, createCoupon, type CouponCounts } from './api.js';
+import { couponCounts, createCoupon, createCoupons, type CouponCounts } from './api.js';
 import { deleteKafkaRun, deleteRedisKeys } from './cleanup.js';
+import { CpuProbe } from './cpu-probe.js';
 import { BenchDb } from './db.js';
 import { runLoad } from './load.js';
 import type { BenchOptions, Queue } from './options.js';
 import { summarize, label, type BenchResult, type RunSettings } from './report.js';
-import type { Scenario } from './scenarios.js';
+import { expectedAdmissions, type Scenario } from './scenarios.js';
 import { externalService, startService, type ServiceHandle } from './service.js';
 
 export const RESULTS_DIR = join(PACKAGE_ROOT, 'bench', 'results');
 
 /** A result plus what identifies the run; this is what the JSON files hold. */
 export interface RunRecord extends BenchResult {
+  /** The first (most popular) coupon, and all of them. */
   readonly couponId: number;
+  readonly couponIds: readonly number[];
+  /** The front doors loaded. */
+  readonly urls: readonly string[];
   readonly warmupRequests: number;
   readonly topic: string | null;
-  /** The service's own GET /api/coupons/:id after Phase 2. */
+  /** The service's own GET /api/coupons/:id of the first coupon after Phase 2. */
   readonly serviceCounts: CouponCounts | null;
 }
 
@@ -34,6 +40,7 @@ export interface RunPlan {
   readonly queue: Queue;
   readonly partitions: number | undefined;
   readonly threads: number | undefined;
+  readonly partitionKey: 'couponId' | 'userId' | undefined;
 }
 
 /** Extra rows (an oversell) would arrive shortly after the expected ones: look again after this. */
@@ -41,6 +48,10 @@ const SETTLE_MS = 500;
 
 export function say(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
+}
+
+function brokersOf(options: Pick<BenchOptions, 'kafkaBrokers'>): readonly string[] {
+  return loadConfig({ env: options.kafkaBrokers === undefined ? {} : { KAFKA_BROKERS: options.kafkaBrokers } }).kafka.brokers;
 }
 
 /** Best effort: the coupons' rows and Redis keys, and the run's Kafka topic and group. */
@@ -52,14 +63,11 @@ export async function cleanUp(options: Pick<BenchOptions, 'redisUrl' | 'kafkaBro
       say(`clean-up of ${what} failed: ${(err as Error).message}`);
     }
   };
-  for (const couponId of couponIds) {
-    await attempt('MySQL rows', () => db.deleteCoupon(couponId));
-    await attempt('Redis keys', () => deleteRedisKeys(options.redisUrl, couponId, service.topic));
-  }
+  await attempt('MySQL rows', () => db.deleteCoupons(couponIds));
+  await attempt('Redis keys', () => deleteRedisKeys(options.redisUrl, couponIds, service.topic));
   if (queue === 'kafka' && service.topic !== undefined && service.groupId !== undefined) {
-    const brokers = loadConfig({ env: options.kafkaBrokers === undefined ? {} : { KAFKA_BROKERS: options.kafkaBrokers } }).kafka.brokers;
     const { topic, groupId } = service;
-    await attempt('Kafka topic', () => deleteKafkaRun(brokers, topic, groupId));
+    await attempt('Kafka topic', () => deleteKafkaRun(brokersOf(options), topic, groupId));
   }
 }
 
@@ -67,9 +75,9 @@ export async function cleanUp(options: Pick<BenchOptions, 'redisUrl' | 'kafkaBro
 async function warmUp(service: ServiceHandle, db: BenchDb, scenario: Scenario, requests: number, concurrency: number): Promise<number> {
   const stock = Math.max(1, Math.floor(requests / 10));
   const couponId = await createCoupon(service.url, service.adminToken, 'bench warm-up', stock);
-  const load = await runLoad({ url: service.url, couponId, scenario: { ...scenario, requests, users: requests, stock }, concurrency: Math.min(concurrency, requests) });
+  const load = await runLoad({ urls: service.urls, couponIds: [couponId], scenario: { ...scenario, requests, users: requests, stock, coupons: 1 }, concurrency: Math.min(concurrency, requests) });
   const accepted = load.statusCounts['202'] ?? 0;
-  const wait = await db.waitForRows(couponId, accepted, 60_000);
+  const wait = await db.waitForRows([couponId], accepted, 60_000);
   if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${accepted} rows were stored within 60 s`);
   say(`warm-up: ${load.responses} requests (${accepted} accepted, all stored)`);
   return couponId;
@@ -86,16 +94,20 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
     requests: scenario.requests,
     users: scenario.users,
     stock: scenario.stock,
+    coupons: scenario.coupons,
+    partitionKey: plan.partitionKey,
   };
   const runId = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-  say(`${label(settings)}: ${scenario.requests} requests, ${scenario.users} users, stock ${scenario.stock}, concurrency ${settings.concurrency}`);
+  const stock = scenario.coupons === 1 ? `stock ${scenario.stock}` : `${scenario.coupons} coupons of ${scenario.stock}`;
+  say(`${label(settings)}: ${scenario.requests} requests, ${scenario.users} users, ${stock}, concurrency ${settings.concurrency}`);
   const service =
-    options.url !== undefined
-      ? await externalService(options.url, options.adminToken as string)
+    options.urls.length > 0
+      ? await externalService(options.urls, options.adminToken as string)
       : await startService({
           queue: plan.queue,
           partitions: plan.partitions,
           threads: plan.threads,
+          partitionKey: plan.partitionKey,
           mysqlUrl: options.mysqlUrl,
           redisUrl: options.redisUrl,
           kafkaBrokers: options.kafkaBrokers,
@@ -110,11 +122,17 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
     say(`service ready at ${service.url}${service.topic === undefined ? '' : ` (topic ${service.topic}, log ${service.logFile})`}`);
     await db.connect();
     if (options.warmup > 0) coupons.push(await warmUp(service, db, scenario, options.warmup, settings.concurrency));
-    const couponId = await createCoupon(service.url, service.adminToken, `bench ${scenario.name} ${runId}`, scenario.stock);
-    coupons.push(couponId);
+    const couponIds = await createCoupons(service.url, service.adminToken, `bench ${scenario.name} ${runId}`, scenario.stock, scenario.coupons);
+    coupons.push(...couponIds);
+    const couponId = couponIds[0] as number;
+    const probe = options.cpu ? CpuProbe.locate({ servicePids: service.pid === undefined ? [] : [service.pid], serviceUrls: service.urls, redisUrl: options.redisUrl, mysqlUrl: options.mysqlUrl, kafkaBrokers: brokersOf(options) }) : undefined;
+    if (probe !== undefined) {
+      await probe.start();
+      say(`cpu: ${probe.describe()}; ${probe.threadCounts()}`);
+    }
     const load = await runLoad({
-      url: service.url,
-      couponId,
+      urls: service.urls,
+      couponIds,
       scenario,
       concurrency: settings.concurrency,
       onProgress: (done, total) => say(`phase 1: ${done}/${total} responses`),
@@ -122,27 +140,29 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
     const successes = load.statusCounts['202'] ?? 0;
     const timeoutMs = options.phase2TimeoutMs ?? scenario.phase2TimeoutMs;
     say(`phase 1 done: ${load.responses} responses, ${successes} accepted; waiting for ${successes} rows (timeout ${timeoutMs} ms)`);
-    const wait = await db.waitForRows(couponId, successes, timeoutMs);
+    const wait = await db.waitForRows(couponIds, successes, timeoutMs);
+    // The CPU window ends when every row is stored (or Phase 2 gave up): Phases 1 and 2.
+    const cpu = probe?.stop(load.responses);
     // Rows may all be stored before the last response (the 202s come first): then the
     // database's stamp of the last row says when (on this machine's clock; a service
     // elsewhere needs a synchronised clock). Counting rows during Phase 1 instead took
     // database CPU from the run, and a busy load generator answered its counts late.
-    const lastStamp = successes > 0 && wait.rowsAtStart >= successes ? await db.lastIssuedAt(couponId) : undefined;
+    const lastStamp = successes > 0 && wait.rowsAtStart >= successes ? await db.lastIssuedAt(couponIds) : undefined;
     const early = lastStamp === undefined ? undefined : Math.min(lastStamp - performance.timeOrigin, load.lastResponseAt);
     await sleep(SETTLE_MS);
-    const facts = await db.facts(couponId);
+    const facts = await db.facts(couponIds);
     const serviceCounts = (await couponCounts(service.url, couponId)) ?? null;
     const result = summarize(settings, {
       ...load,
       rowsAtLastResponse: wait.rowsAtStart,
       rowsCompleteAt: early ?? wait.reachedAt,
       phase2TimeoutMs: timeoutMs,
-      dbRows: facts.rows,
-      distinctUsers: facts.distinctUsers,
-      issuedQuantity: facts.issuedQuantity,
+      coupons: facts.map((f, i) => ({ ...f, accepted: load.acceptedByCoupon[i] ?? 0 })),
+      expectedAdmissions: expectedAdmissions(scenario),
+      cpu: cpu ?? null,
     });
     passed = result.verdict.ok;
-    return { ...result, warmupRequests: options.warmup, couponId, topic: service.topic ?? null, serviceCounts };
+    return { ...result, warmupRequests: options.warmup, couponId, couponIds, urls: service.urls, topic: service.topic ?? null, serviceCounts };
   } finally {
     await service.stop();
     if (!options.keepData) await cleanUp(options, plan.queue, service, db, coupons);

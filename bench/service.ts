@@ -1,6 +1,6 @@
 /**
  * The service under test: a child process `node dist/src/cli.js serve` on a free port with
- * its own fresh Kafka topic and group, or a service already running at --url.
+ * its own fresh Kafka topic and group, or front doors already running at --url.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../src/paths.js';
 
 export interface ServiceHandle {
+  /** Where admin calls go: the first front door. */
   readonly url: string;
+  /** Every front door the load is spread over. */
+  readonly urls: readonly string[];
+  /** The service process when this bench started it. */
+  readonly pid: number | undefined;
   readonly adminToken: string;
   /** The run's Kafka topic and group when this bench started the service. */
   readonly topic: string | undefined;
@@ -25,6 +30,7 @@ export interface StartOptions {
   readonly queue: 'kafka' | 'redis';
   readonly partitions: number | undefined;
   readonly threads: number | undefined;
+  readonly partitionKey: 'couponId' | 'userId' | undefined;
   readonly mysqlUrl: string;
   readonly redisUrl: string;
   readonly kafkaBrokers: string | undefined;
@@ -99,6 +105,7 @@ export async function startService(options: StartOptions): Promise<ServiceHandle
   ];
   if (options.partitions !== undefined) args.push('--kafka-partitions', String(options.partitions));
   if (options.threads !== undefined) args.push('--worker-threads', String(options.threads));
+  if (options.partitionKey !== undefined) args.push('--kafka-partition-key', options.partitionKey);
   if (options.kafkaBrokers !== undefined) args.push('--kafka-brokers', options.kafkaBrokers);
   args.push(...options.extraArgs);
 
@@ -119,10 +126,10 @@ export async function startService(options: StartOptions): Promise<ServiceHandle
     const log = tail(logFile, 20);
     throw new Error(`${(err as Error).message}${log === '' ? '' : `\nlast service log lines (${logFile}):\n${log}`}`);
   }
-  return { url, adminToken, topic, groupId, logFile, stop: () => stopChild(child, exited) };
+  return { url, urls: [url], pid: child.pid, adminToken, topic, groupId, logFile, stop: () => stopChild(child, exited) };
 }
 
-export async function externalService(url: string, adminToken: string): Promise<ServiceHandle> {
-  await waitReady(url, 10_000);
-  return { url, adminToken, topic: undefined, groupId: undefined, logFile: undefined, stop: async () => undefined };
+export async function externalService(urls: readonly string[], adminToken: string): Promise<ServiceHandle> {
+  await Promise.all(urls.map((url) => waitReady(url, 10_000)));
+  return { url: urls[0] as string, urls, pid: undefined, adminToken, topic: undefined, groupId: undefined, logFile: undefined, stop: async () => undefined };
 }

@@ -46,7 +46,7 @@ export class Sampler {
         total += settled;
         continue;
       }
-      const rows = await this.db.countRows(c.couponId);
+      const rows = await this.db.countRows([c.couponId]);
       total += rows;
       if (c.closedAt !== null && (now - load.startedAt) / 1000 - c.closedAt > SETTLED_SEC && rows >= c.accepted) this.settledRows.set(c.couponId, rows);
     }

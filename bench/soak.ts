@@ -42,9 +42,9 @@ async function main(options: SoakOptions): Promise<number> {
   const runId = `soak-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   say(`${options.durationSec} s of load, ${options.queue} mode, ${options.concurrency} connections, ${options.users} users, coupons of ${options.stock}`);
   const service = options.url !== undefined
-    ? await externalService(options.url, options.adminToken as string)
+    ? await externalService([options.url], options.adminToken as string)
     : await startService({
-        queue: options.queue, partitions: undefined, threads: undefined, mysqlUrl: options.mysqlUrl, redisUrl: options.redisUrl,
+        queue: options.queue, partitions: undefined, threads: undefined, partitionKey: undefined, mysqlUrl: options.mysqlUrl, redisUrl: options.redisUrl,
         kafkaBrokers: options.kafkaBrokers, extraArgs: options.serviceArgs, runId, logDir: RESULTS_DIR,
       });
   const db = BenchDb.open(options.mysqlUrl);
@@ -75,14 +75,14 @@ async function main(options: SoakOptions): Promise<number> {
     const deadline = performance.now() + options.rowsTimeoutSec * 1000;
     const stored = new Map<number, boolean>();
     for (const c of load.coupons) {
-      const wait = await db.waitForRows(c.couponId, c.accepted, Math.max(1, deadline - performance.now()));
+      const wait = await db.waitForRows([c.couponId], c.accepted, Math.max(1, deadline - performance.now()));
       stored.set(c.couponId, wait.reachedAt !== undefined);
     }
     await sleep(SETTLE_MS);
     const checks: CouponCheck[] = [];
     for (const c of load.coupons) {
-      const facts = await db.facts(c.couponId);
-      checks.push({ couponId: c.couponId, stock: options.stock, accepted: c.accepted, rows: facts.rows, distinctUsers: facts.distinctUsers, stored: stored.get(c.couponId) === true });
+      const [facts] = await db.facts([c.couponId]);
+      checks.push({ couponId: c.couponId, stock: options.stock, accepted: c.accepted, rows: facts?.rows ?? 0, distinctUsers: facts?.distinctUsers ?? 0, stored: stored.get(c.couponId) === true });
     }
     const after = await sampler.take(load, load.startedAt);
     say(`after the rows were stored: ${sampleLine(after)}`);

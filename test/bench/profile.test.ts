@@ -39,7 +39,8 @@ t.test('options: bad input is refused with a message naming it', async (t) => {
   t.throws(() => parseProfileOptions([]), /first argument must be one of doctor, flame, bubbleprof, cpuprof/);
   t.throws(() => parseProfileOptions(['heapprofiler']), /got "heapprofiler"/);
   t.throws(() => parseProfileOptions(['doctor', 'flame']), /unexpected argument "flame"/);
-  t.throws(() => parseProfileOptions(['doctor', '--scenario', 's3']), /--scenario must be s1 or s2/);
+  t.throws(() => parseProfileOptions(['doctor', '--scenario', 's4']), /--scenario must be s1 or s2 or s3/);
+  t.has(parseProfileOptions(['doctor', '--scenario', 's3', '--requests', '20000']).scenario, { name: 's3', coupons: 200, requests: 20_000 }, 'S3 profiles its 200 coupons');
   t.throws(() => parseProfileOptions(['doctor', '--queue', 'rabbit']), /--queue must be kafka or redis/);
   t.throws(() => parseProfileOptions(['doctor', '--requests', '0']), /--requests must be an integer from 1 to 5000/);
   t.throws(() => parseProfileOptions(['doctor', '--requests', '5001']), /--requests/);
