@@ -10,7 +10,9 @@ export type { RejectionReason };
 
 export type IssueRecord =
   | { status: 'ISSUED'; issuedAt: Date; ticket: number }
-  | { status: 'REJECTED'; reason: RejectionReason; ticket: number };
+  | { status: 'REJECTED'; reason: RejectionReason; ticket: number }
+  /** In the dead-letter queue until a replay stores it; `reason` as in the DLQ (WRITE_FAILED). */
+  | { status: 'DEAD_LETTERED'; reason: string; ticket: number; deadLetteredAt: Date };
 
 export interface UserCoupon {
   couponId: number;
@@ -32,6 +34,9 @@ export async function findIssue(pool: Pool, couponId: number, userId: string): P
   const [rejected] = await pool.execute<RowDataPacket[]>('SELECT ticket, reason FROM issue_rejection WHERE coupon_id = ? AND user_id = ?', [couponId, userId]);
   const refusal = rejected[0];
   if (refusal !== undefined) return { status: 'REJECTED', reason: refusal.reason as RejectionReason, ticket: Number(refusal.ticket) };
+  const [letters] = await pool.execute<RowDataPacket[]>('SELECT ticket, reason, dead_lettered_at FROM issue_dead_letter WHERE coupon_id = ? AND user_id = ?', [couponId, userId]);
+  const letter = letters[0];
+  if (letter !== undefined) return { status: 'DEAD_LETTERED', reason: String(letter.reason), ticket: Number(letter.ticket), deadLetteredAt: letter.dead_lettered_at as Date };
   return undefined;
 }
 
