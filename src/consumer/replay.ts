@@ -18,8 +18,9 @@ import { packTask, runWriterTask, type RawMessage } from './writer-task.js';
 
 /**
  * What became of one dead letter: `done` (stored, found stored, or refused: it leaves the
- * DLQ), `skipped` (another coupon than asked: kept for other replays), `left` (still fails:
- * stays dead-lettered, read again by the next replay).
+ * DLQ), `skipped` (another coupon than asked, or poison: kept in the DLQ, but this replay
+ * group may move past it), `left` (still fails: stays dead-lettered, read again by the
+ * next replay).
  */
 export type Disposition = 'done' | 'skipped' | 'left';
 
@@ -105,8 +106,11 @@ export async function replayDeadLetters(source: DeadLetterSource, pool: Pool, se
         report.skipped++;
         dispositions[index] = 'skipped';
       } else if (request === undefined) {
+        // No replay can ever store poison: it stays in the DLQ for a person to read, and
+        // the Kafka replay group moves past it rather than stopping there for good.
         report.failed++;
         noteError('not an issue request (undecodable)');
+        dispositions[index] = 'skipped';
       } else chosen.push(index);
     });
     if (chosen.length === 0) return dispositions;
