@@ -14,6 +14,7 @@ import { connectKafkaPublisher } from './publisher.js';
 
 /** Letters handed to the replay at once (a fetch can hold many more). */
 const CHUNK = 1000;
+const HEARTBEAT_EVERY_MS = 1_000;
 
 export function replayGroupId(settings: Config['kafka'], couponId: number | undefined): string {
   return `${settings.groupId}.dlq-replay${couponId === undefined ? '' : `.coupon-${couponId}`}`;
@@ -80,6 +81,8 @@ export async function openKafkaDeadLetters(config: Config, log: Logger, couponId
             const span = spans.get(batch.partition);
             if (span === undefined) return;
             const messages = batch.messages.filter((message) => BigInt(message.offset) >= span.next && BigInt(message.offset) < span.end);
+            // A replay waiting out a read-only or locked MySQL keeps its membership.
+            const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
             try {
               for (let start = 0; start < messages.length; start += CHUNK) {
                 const part = messages.slice(start, start + CHUNK);
@@ -92,11 +95,12 @@ export async function openKafkaDeadLetters(config: Config, log: Logger, couponId
                   await consumer.commitOffsets([{ topic, partition: batch.partition, offset: commitAt.toString() }]);
                 }
                 span.next = BigInt((part[part.length - 1] as (typeof part)[number]).offset) + 1n;
-                await heartbeat();
               }
             } catch (err) {
               finish(err instanceof Error ? err : new Error(String(err)));
               return;
+            } finally {
+              clearInterval(beat);
             }
             // Offsets past the last message (compaction, transaction markers) count as read.
             if (span.next >= span.end || BigInt(batch.lastOffset()) + 1n >= span.end) {
