@@ -61,12 +61,17 @@ export async function listUserCoupons(pool: Pool, userId: string): Promise<UserC
   }));
 }
 
-/** Of `userIds`, those with a row for the coupon: issued, or refused by the database. */
+/**
+ * Of `userIds`, those with a row for the coupon: issued, refused by the database, or
+ * dead-lettered (the request waits in the DLQ for a replay, so its admission is not free).
+ */
 export async function storedUserIds(pool: Pool, couponId: number, userIds: readonly string[]): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT user_id FROM user_coupon WHERE coupon_id = ? AND user_id IN (?) UNION SELECT user_id FROM issue_rejection WHERE coupon_id = ? AND user_id IN (?)',
-    [couponId, userIds, couponId, userIds],
+    `SELECT user_id FROM user_coupon WHERE coupon_id = ? AND user_id IN (?)
+     UNION SELECT user_id FROM issue_rejection WHERE coupon_id = ? AND user_id IN (?)
+     UNION SELECT user_id FROM issue_dead_letter WHERE coupon_id = ? AND user_id IN (?)`,
+    [couponId, userIds, couponId, userIds, couponId, userIds],
   );
   return new Set(rows.map((row) => String(row.user_id)));
 }

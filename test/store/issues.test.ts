@@ -1,7 +1,7 @@
 /** The status queries on the real MariaDB: what a user asking about a request sees. */
 import t from 'tap';
 import type { RowDataPacket } from 'mysql2/promise';
-import { findIssue, listUserCoupons } from '../../src/store/issues.js';
+import { findIssue, listUserCoupons, storedUserIds } from '../../src/store/issues.js';
 import { writeBatch } from '../../src/store/batch-writer.js';
 import { clearDeadLetters, recordDeadLetters } from '../../src/store/dead-letters.js';
 import { testConfig, uniqueName } from '../helpers/env.js';
@@ -41,6 +41,9 @@ t.test('findIssue: DEAD_LETTERED while marked, the latest error kept; a stored r
   await recordDeadLetters(pool, [{ request: request(storedAfterAll, 2), reason: 'WRITE_FAILED', error: 'e' }]);
   await store(couponId, storedAfterAll, 2);
   t.match(await findIssue(pool, couponId, storedAfterAll), { status: 'ISSUED' }, 'a stored row wins over a stale mark');
+
+  const nobody = uniqueName('n');
+  t.same([...(await storedUserIds(pool, couponId, [lost, nobody]))], [lost], 'the reconciler does not free a dead-lettered admission');
 
   t.equal(await clearDeadLetters(pool, [request(lost, 1), request(storedAfterAll, 2)]), 2);
   t.equal(await findIssue(pool, couponId, lost), undefined, 'no longer dead-lettered');
