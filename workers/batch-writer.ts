@@ -11,11 +11,11 @@ import { runWriterTask, type TaskResult, type WriterTask, type WriterWorkerData 
 async function open(): Promise<(task: WriterTask) => Promise<TaskResult>> {
   const settings = workerData as WriterWorkerData;
   const log = createLogger(settings.log).child({ module: 'batch-writer', thread: threadId });
-  const pool = createPool(settings.mysql);
+  const pool = createPool(settings.mysql, settings.mysql.poolSize, { lockWaitTimeoutS: settings.lockWaitTimeoutS });
   return async (task) => {
     const result = await runWriterTask(pool, task, settings.chunkRows);
     for (const failure of result.failures) {
-      log.warn({ code: failure.code, err: failure.message, messages: failure.indices.length, unavailable: failure.unavailable }, 'batch write failed');
+      log.warn({ code: failure.code, err: failure.message, messages: failure.indices.length, kind: failure.kind }, 'batch write failed');
     }
     return result;
   };

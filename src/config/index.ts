@@ -51,6 +51,7 @@ export interface Config {
     readonly chunkRows: S['WRITER_CHUNK_ROWS'];
     readonly retryAttempts: S['WRITER_RETRY_ATTEMPTS'];
     readonly retryBaseMs: S['WRITER_RETRY_BASE_MS'];
+    readonly lockWaitTimeoutS: S['WRITER_LOCK_WAIT_TIMEOUT_S'];
     readonly redisQueueBatch: S['REDIS_QUEUE_BATCH'];
   };
   readonly log: { readonly level: S['LOG_LEVEL']; readonly pretty: S['LOG_PRETTY'] };
@@ -100,6 +101,7 @@ export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
       chunkRows: v.WRITER_CHUNK_ROWS,
       retryAttempts: v.WRITER_RETRY_ATTEMPTS,
       retryBaseMs: v.WRITER_RETRY_BASE_MS,
+      lockWaitTimeoutS: v.WRITER_LOCK_WAIT_TIMEOUT_S,
       redisQueueBatch: v.REDIS_QUEUE_BATCH,
     },
     log: { level: v.LOG_LEVEL, pretty: v.LOG_PRETTY },

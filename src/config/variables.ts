@@ -136,6 +136,7 @@ export const VARIABLES = {
   WORKER_THREADS: { description: 'Batch writer threads (defaults to the partition count)', default: undefined, parse: optionalInt(1, 64) },
   WRITER_CHUNK_ROWS: { description: 'Rows per multi-row INSERT IGNORE statement', default: '500', parse: int(1, 10000) },
   WRITER_RETRY_ATTEMPTS: { description: 'Tries of a failing batch before its messages go to the DLQ', default: '5', parse: int(1, 100) },
+  WRITER_LOCK_WAIT_TIMEOUT_S: { description: 'Longest wait of a writer statement for a row lock (session innodb_lock_wait_timeout; the server default is 50) before the batch is retried without spending a try', default: '5', parse: int(1, 3600) },
   WRITER_RETRY_BASE_MS: { description: 'First backoff between tries, doubled each time', default: '200', parse: int(1, 60000) },
   REDIS_QUEUE_BATCH: { description: 'Items a Redis-list consumer takes at once (QUEUE=redis)', default: '1000', parse: int(1, 100000) },
   LOG_LEVEL: { description: 'pino level', default: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },

@@ -5,9 +5,11 @@
  * - an undecodable message is dead-lettered at once;
  * - a failed transaction, or a writer thread that died, is retried with exponential
  *   backoff; a message still failing after `attempts` tries is dead-lettered;
- * - a database that cannot be reached at all does NOT use up tries: no message is at
- *   fault, and dead-lettering would turn a MySQL outage into a flood of lost requests.
- *   The batch waits (backoff capped) until the database is back or the consumer stops.
+ * - a database that cannot be reached, or that refuses for a while (read-only during a
+ *   failover, a lock wait, a deadlock, a killed query: store/unavailable.ts), does NOT use
+ *   up tries: no message is at fault, and dead-lettering would turn a MySQL outage into a
+ *   flood of lost requests. The batch waits (backoff capped) until the database takes it
+ *   or the consumer stops.
  *
  * Redoing a batch is safe because the writer is idempotent.
  */
@@ -54,7 +56,7 @@ export async function persistBatch(writer: WriterPool, values: readonly RawMessa
     pending = [];
     for (const failure of failures) {
       for (const index of failure.indices) {
-        if (!failure.unavailable) tries[index] = (tries[index] as number) + 1;
+        if (failure.kind === 'failed') tries[index] = (tries[index] as number) + 1;
         if ((tries[index] as number) < settings.attempts) pending.push(index);
         else outcome.deadLetters.push({ index, reason: 'WRITE_FAILED', error: failure.message, attempts: tries[index] as number });
       }
@@ -67,7 +69,7 @@ export async function persistBatch(writer: WriterPool, values: readonly RawMessa
     const delay = backoffMs(settings.baseMs, round);
     const first = failures[0] as WriteFailure;
     settings.log.warn(
-      { err: first.message, code: first.code, unavailable: failures.every((f) => f.unavailable), retrying: pending.length, round, delayMs: delay },
+      { err: first.message, code: first.code, kind: first.kind, triesSpent: failures.some((f) => f.kind === 'failed'), retrying: pending.length, round, delayMs: delay },
       'batch not stored, retrying',
     );
     if (!(await pause(delay, settings.signal))) return undefined;
@@ -101,6 +103,6 @@ async function writeOnce(
   } catch (err) {
     // The writer thread died or threw: nothing of this task is known to be stored, so the
     // whole task is redone (idempotent), and it counts as a try.
-    return [{ indices: pending, message: err instanceof Error ? err.message : String(err), code: undefined, unavailable: false }];
+    return [{ indices: pending, message: err instanceof Error ? err.message : String(err), code: undefined, kind: 'failed' }];
   }
 }

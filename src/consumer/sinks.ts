@@ -24,6 +24,12 @@ export interface DeadLetterSink {
   send(records: readonly DeadLetterRecord[]): Promise<void>;
 }
 
+/** Tells the users concerned that their request was dead-lettered (store/dead-letters.ts). */
+export interface DeadLetterMarks {
+  /** Best effort: never throws (the dead letter itself is already delivered). */
+  record(records: readonly DeadLetterRecord[]): Promise<void>;
+}
+
 export interface IssuedSink {
   publish(rows: readonly IssuedRow[]): Promise<void>;
 }
@@ -52,7 +58,7 @@ export async function deliver(what: string, send: () => Promise<void>, signal: A
 
 /** Delivers dead letters (counted once delivered) and issued events; false when aborted first. */
 export async function deliverOutputs(
-  sinks: { deadLetters: DeadLetterSink; issued: IssuedSink | undefined },
+  sinks: { deadLetters: DeadLetterSink; issued: IssuedSink | undefined; marks?: DeadLetterMarks | undefined },
   outputs: { deadLetters: readonly DeadLetterRecord[]; issued: readonly IssuedRow[] },
   settings: { signal: AbortSignal; log: Logger; baseMs: number },
 ): Promise<boolean> {
@@ -60,6 +66,7 @@ export async function deliverOutputs(
   if (outputs.deadLetters.length > 0) {
     if (!(await deliver('dead letters', () => sinks.deadLetters.send(outputs.deadLetters), signal, log, baseMs))) return false;
     for (const record of outputs.deadLetters) dlqMessages.inc({ reason: record.reason });
+    await sinks.marks?.record(outputs.deadLetters);
     log.error({ count: outputs.deadLetters.length, reasons: [...new Set(outputs.deadLetters.map((r) => r.reason))], err: outputs.deadLetters[0]?.error }, 'messages dead-lettered');
   }
   if (sinks.issued !== undefined && outputs.issued.length > 0) {

@@ -23,7 +23,7 @@ export interface WriterPoolOptions {
 
 export function createWriterPool(config: Config, log: Logger, options: WriterPoolOptions = {}): WriterPool {
   const threads = config.writer.threads;
-  const workerData: WriterWorkerData = { mysql: config.mysql, log: config.log, chunkRows: config.writer.chunkRows };
+  const workerData: WriterWorkerData = { mysql: config.mysql, log: config.log, chunkRows: config.writer.chunkRows, lockWaitTimeoutS: config.writer.lockWaitTimeoutS };
   const pool = new Piscina<WriterTask, TaskResult>({
     filename: options.workerFile ?? workerFile('batch-writer'),
     minThreads: threads,

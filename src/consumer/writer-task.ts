@@ -30,6 +30,7 @@ export interface WriterWorkerData {
   mysql: Config['mysql'];
   log: Config['log'];
   chunkRows: number;
+  lockWaitTimeoutS: number;
 }
 
 export function packTask(values: readonly RawMessage[], collectIssued: boolean): WriterTask {

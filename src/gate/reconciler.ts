@@ -18,7 +18,7 @@ import { parseMarker, type HandoffMarker } from './scripts.js';
 export interface ReconcileSources {
   /** QUEUE=kafka: resolves true once the writers group has committed past the end offsets read at the call. */
   queueCaughtUp(): Promise<boolean>;
-  /** Of `userIds`, those with a stored row (issued or refused) for the coupon. */
+  /** Of `userIds`, those with a stored row (issued, refused or dead-lettered) for the coupon. */
   storedUsers(couponId: number, userIds: readonly string[]): Promise<Set<string>>;
   /** Rows stored for the coupon and the highest ticket among them. */
   storedCounts(couponId: number): Promise<{ rows: number; maxTicket: number }>;

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Pool } from './mysql.js';
 import type { IssueRequest } from '../queue/message.js';
-import { errorCode, isUnavailableError } from './unavailable.js';
+import { errorCode, failureKind, isUnavailableError, type FailureKind } from './unavailable.js';
 
 /** An admitted request and its place in the caller's batch (failures are reported by place). */
 export interface IndexedRequest extends IssueRequest {
@@ -48,8 +48,12 @@ export interface WriteFailure {
   indices: number[];
   message: string;
   code: string | undefined;
-  /** The database could not be reached at all: no message is at fault, waiting helps. */
-  unavailable: boolean;
+  /**
+   * `unavailable` (the database could not be reached) and `passing` (read-only, a lock
+   * wait, a deadlock, a killed query): no message is at fault and waiting helps, so no try
+   * is spent; `failed`: the statement failed, a try is spent.
+   */
+  kind: FailureKind;
 }
 
 export interface WriteResult extends BatchCounts {
@@ -104,7 +108,7 @@ export async function writeBatch(pool: Pool, requests: readonly IndexedRequest[]
           indices: requests.map((request) => request.index),
           message: err instanceof Error ? err.message : String(err),
           code: errorCode(err),
-          unavailable: isUnavailableError(err),
+          kind: failureKind(err),
         });
       }
     }),

@@ -67,18 +67,32 @@ export async function findCoupon(pool: Pool, couponId: number): Promise<Coupon |
 
 /**
  * One page of the coupon's holders in MySQL, the truth a lost gate is rebuilt from: [userId,
- * ticket] by user id after `afterUserId` (a range scan of the primary key).
+ * ticket] by user id after `afterUserId` (range scans of the primary keys). A dead-lettered
+ * request holds its unit too: a replay will store it.
  */
 export async function loadHolderPage(pool: Pool, couponId: number, afterUserId: string, limit: number): Promise<[string, number][]> {
   const [rows] = await pool.query<RowDataPacket[]>(
-    { sql: 'SELECT user_id, ticket FROM user_coupon WHERE coupon_id = ? AND user_id > ? ORDER BY user_id LIMIT ?', rowsAsArray: true },
-    [couponId, afterUserId, limit],
+    {
+      sql: `SELECT user_id, MIN(ticket) AS ticket FROM (
+              (SELECT user_id, ticket FROM user_coupon WHERE coupon_id = ? AND user_id > ? ORDER BY user_id LIMIT ?)
+              UNION ALL
+              (SELECT user_id, ticket FROM issue_dead_letter WHERE coupon_id = ? AND user_id > ? ORDER BY user_id LIMIT ?)
+            ) AS holders GROUP BY user_id ORDER BY user_id LIMIT ?`,
+      rowsAsArray: true,
+    },
+    [couponId, afterUserId, limit, couponId, afterUserId, limit, limit],
   );
   return (rows as unknown as [string, number][]).map(([userId, ticket]) => [String(userId), Number(ticket)]);
 }
 
-/** Rows stored and the highest ticket among them (0 when none). */
+/** Holders in MySQL (stored, or dead-lettered awaiting a replay) and the highest ticket among them (0 when none). */
 export async function storedCounts(pool: Pool, couponId: number): Promise<{ rows: number; maxTicket: number }> {
-  const [rows] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n, COALESCE(MAX(ticket), 0) AS maxTicket FROM user_coupon WHERE coupon_id = ?', [couponId]);
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT COUNT(DISTINCT user_id) AS n, COALESCE(MAX(ticket), 0) AS maxTicket FROM (
+       SELECT user_id, ticket FROM user_coupon WHERE coupon_id = ?
+       UNION ALL SELECT user_id, ticket FROM issue_dead_letter WHERE coupon_id = ?
+     ) AS holders`,
+    [couponId, couponId],
+  );
   return { rows: Number(rows[0]?.n ?? 0), maxTicket: Number(rows[0]?.maxTicket ?? 0) };
 }

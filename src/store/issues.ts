@@ -10,7 +10,9 @@ export type { RejectionReason };
 
 export type IssueRecord =
   | { status: 'ISSUED'; issuedAt: Date; ticket: number }
-  | { status: 'REJECTED'; reason: RejectionReason; ticket: number };
+  | { status: 'REJECTED'; reason: RejectionReason; ticket: number }
+  /** In the dead-letter queue until a replay stores it; `reason` as in the DLQ (WRITE_FAILED). */
+  | { status: 'DEAD_LETTERED'; reason: string; ticket: number; deadLetteredAt: Date };
 
 export interface UserCoupon {
   couponId: number;
@@ -32,6 +34,9 @@ export async function findIssue(pool: Pool, couponId: number, userId: string): P
   const [rejected] = await pool.execute<RowDataPacket[]>('SELECT ticket, reason FROM issue_rejection WHERE coupon_id = ? AND user_id = ?', [couponId, userId]);
   const refusal = rejected[0];
   if (refusal !== undefined) return { status: 'REJECTED', reason: refusal.reason as RejectionReason, ticket: Number(refusal.ticket) };
+  const [letters] = await pool.execute<RowDataPacket[]>('SELECT ticket, reason, dead_lettered_at FROM issue_dead_letter WHERE coupon_id = ? AND user_id = ?', [couponId, userId]);
+  const letter = letters[0];
+  if (letter !== undefined) return { status: 'DEAD_LETTERED', reason: String(letter.reason), ticket: Number(letter.ticket), deadLetteredAt: letter.dead_lettered_at as Date };
   return undefined;
 }
 
@@ -56,12 +61,17 @@ export async function listUserCoupons(pool: Pool, userId: string): Promise<UserC
   }));
 }
 
-/** Of `userIds`, those with a row for the coupon: issued, or refused by the database. */
+/**
+ * Of `userIds`, those with a row for the coupon: issued, refused by the database, or
+ * dead-lettered (the request waits in the DLQ for a replay, so its admission is not free).
+ */
 export async function storedUserIds(pool: Pool, couponId: number, userIds: readonly string[]): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT user_id FROM user_coupon WHERE coupon_id = ? AND user_id IN (?) UNION SELECT user_id FROM issue_rejection WHERE coupon_id = ? AND user_id IN (?)',
-    [couponId, userIds, couponId, userIds],
+    `SELECT user_id FROM user_coupon WHERE coupon_id = ? AND user_id IN (?)
+     UNION SELECT user_id FROM issue_rejection WHERE coupon_id = ? AND user_id IN (?)
+     UNION SELECT user_id FROM issue_dead_letter WHERE coupon_id = ? AND user_id IN (?)`,
+    [couponId, userIds, couponId, userIds, couponId, userIds],
   );
   return new Set(rows.map((row) => String(row.user_id)));
 }

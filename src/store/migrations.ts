@@ -39,6 +39,17 @@ const STATEMENTS = [
     rejected_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     PRIMARY KEY (coupon_id, user_id)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  // Admitted requests sent to the dead-letter queue, so their status says so; written best
+  // effort by the consumer, deleted by `flash-coupon dlq replay` once stored.
+  `CREATE TABLE IF NOT EXISTS issue_dead_letter (
+    coupon_id BIGINT UNSIGNED NOT NULL,
+    user_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    ticket INT UNSIGNED NOT NULL,
+    reason VARCHAR(32) NOT NULL,
+    error VARCHAR(500) NOT NULL,
+    dead_lettered_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (coupon_id, user_id)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
 ];
 
 async function hasColumn(connection: PoolConnection, table: string, column: string): Promise<boolean> {

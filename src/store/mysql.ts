@@ -39,6 +39,23 @@ export async function ensureDatabase(mysqlConfig: Config['mysql']): Promise<void
   }
 }
 
-export function createPool(mysqlConfig: Config['mysql'], poolSize = mysqlConfig.poolSize): Pool {
-  return mysql.createPool(poolOptions(mysqlConfig.url, poolSize, true));
+export interface PoolSession {
+  /**
+   * Seconds a statement waits for a row lock (session innodb_lock_wait_timeout): writers
+   * set a short one so a held lock fails fast and the batch is retried, not stalled 50 s.
+   */
+  lockWaitTimeoutS?: number;
+}
+
+export function createPool(mysqlConfig: Config['mysql'], poolSize = mysqlConfig.poolSize, session: PoolSession = {}): Pool {
+  const pool = mysql.createPool(poolOptions(mysqlConfig.url, poolSize, true));
+  const seconds = session.lockWaitTimeoutS;
+  if (seconds !== undefined) {
+    // Queued on the new connection before anything else it runs. A failure breaks nothing:
+    // the connection then waits the server's default.
+    pool.pool.on('connection', (connection) => {
+      connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.trunc(seconds)}`, () => undefined);
+    });
+  }
+  return pool;
 }

@@ -34,7 +34,7 @@ export async function createCoupon(pool: Pool, totalQuantity: number): Promise<n
 
 export async function dropCoupons(pool: Pool, couponIds: number[]): Promise<void> {
   if (couponIds.length === 0) return;
-  for (const table of ['user_coupon', 'issue_rejection']) await pool.query(`DELETE FROM ${table} WHERE coupon_id IN (?)`, [couponIds]);
+  for (const table of ['user_coupon', 'issue_rejection', 'issue_dead_letter']) await pool.query(`DELETE FROM ${table} WHERE coupon_id IN (?)`, [couponIds]);
   await pool.query('DELETE FROM coupon WHERE id IN (?)', [couponIds]);
 }
 

@@ -8,6 +8,7 @@ import type { WriterPool } from '../../src/consumer/writer-pool.js';
 import type { RawMessage, TaskResult } from '../../src/consumer/writer-task.js';
 import { persistBatch, type PersistSettings } from '../../src/consumer/persist.js';
 import type { WriteFailure } from '../../src/store/batch-writer.js';
+import type { FailureKind } from '../../src/store/unavailable.js';
 import { captureLog, LEVEL } from '../helpers/log.js';
 
 /** What one call of the fake writer does with the values it gets: a result, or a throw. */
@@ -32,12 +33,16 @@ function scriptedWriter(...steps: Step[]): WriterPool & { calls: RawMessage[][] 
 const allInserted: Step = (values) => ({ inserted: values.length });
 
 /** Every value of the task fails in one transaction. */
-function allFail(unavailable: boolean, message = 'Deadlock found'): Step {
-  return (values) => ({ failures: [failure(values.map((_, i) => i), unavailable, message)] });
+/** true: the database is away (ECONNREFUSED); false: a statement failed (a try is spent). */
+function allFail(kind: boolean | FailureKind, message = 'Duplicate column'): Step {
+  return (values) => ({ failures: [failure(values.map((_, i) => i), kind, message)] });
 }
 
-function failure(indices: number[], unavailable: boolean, message = 'Deadlock found'): WriteFailure {
-  return { indices, message, code: unavailable ? 'ECONNREFUSED' : 'ER_LOCK_DEADLOCK', unavailable };
+const CODES: Record<FailureKind, string> = { unavailable: 'ECONNREFUSED', passing: 'ER_LOCK_DEADLOCK', failed: 'ER_DUP_FIELDNAME' };
+
+function failure(indices: number[], kind: boolean | FailureKind, message = 'Duplicate column'): WriteFailure {
+  const resolved: FailureKind = kind === true ? 'unavailable' : kind === false ? 'failed' : kind;
+  return { indices, message, code: CODES[resolved], kind: resolved };
 }
 
 function settings(overrides: Partial<PersistSettings> = {}): PersistSettings {
@@ -66,9 +71,9 @@ t.test('only the failed messages are written again, their places mapped back to 
   t.same(writer.calls, [batch, ['m1', 'm3'], ['m3']]);
   t.same(outcome?.counts, { inserted: 4, duplicates: 0, rejected: 0, deadLettered: 0 });
   const retries = lines.filter((line) => line.msg === 'batch not stored, retrying');
-  t.same(retries.map((line) => [line.level, line.round, line.retrying, line.unavailable]), [
-    [LEVEL.warn, 1, 2, false],
-    [LEVEL.warn, 2, 1, false],
+  t.same(retries.map((line) => [line.level, line.round, line.retrying, line.triesSpent]), [
+    [LEVEL.warn, 1, 2, true],
+    [LEVEL.warn, 2, 1, true],
   ]);
 });
 
@@ -80,10 +85,10 @@ t.test('messages written again keep their order in the batch', async (t) => {
 });
 
 t.test('a message still failing after `attempts` tries is dead-lettered with its batch index', async (t) => {
-  const writer = scriptedWriter(() => ({ inserted: 3, failures: [failure([2], false, 'Lock wait timeout')] }), allFail(false, 'Lock wait timeout'));
+  const writer = scriptedWriter(() => ({ inserted: 3, failures: [failure([2], false, 'INSERT command denied')] }), allFail(false, 'INSERT command denied'));
   const outcome = await persistBatch(writer, batch, settings({ attempts: 3 }));
   t.equal(writer.calls.length, 3, 'three tries in all');
-  t.same(outcome?.deadLetters, [{ index: 2, reason: 'WRITE_FAILED', error: 'Lock wait timeout', attempts: 3 }]);
+  t.same(outcome?.deadLetters, [{ index: 2, reason: 'WRITE_FAILED', error: 'INSERT command denied', attempts: 3 }]);
   t.same(outcome?.counts, { inserted: 3, duplicates: 0, rejected: 0, deadLettered: 1 });
 });
 
@@ -94,7 +99,18 @@ t.test('a database that cannot be reached spends no tries: the batch waits and i
   t.equal(writer.calls.length, 5, 'four outages outlast attempts=2, nothing dead-lettered');
   t.same(outcome?.deadLetters, []);
   t.equal(outcome?.counts.inserted, 4);
-  t.ok(lines.filter((line) => line.msg === 'batch not stored, retrying').every((line) => line.unavailable === true), 'the retries say the database is away');
+  const retries = lines.filter((line) => line.msg === 'batch not stored, retrying');
+  t.ok(retries.every((line) => line.kind === 'unavailable' && line.triesSpent === false), 'the retries say the database is away and spent no try');
+});
+
+t.test('a passing refusal (read-only, lock wait, deadlock, killed query) spends no tries either', async (t) => {
+  const writer = scriptedWriter(allFail('passing', 'Lock wait timeout'), allFail('passing'), allFail('passing'), allInserted);
+  const { log, lines } = captureLog();
+  const outcome = await persistBatch(writer, batch, settings({ attempts: 1, log }));
+  t.equal(writer.calls.length, 4, 'three refusals outlast attempts=1, nothing dead-lettered');
+  t.same(outcome?.deadLetters, []);
+  t.equal(outcome?.counts.inserted, 4);
+  t.ok(lines.filter((line) => line.msg === 'batch not stored, retrying').every((line) => line.kind === 'passing' && line.triesSpent === false));
 });
 
 t.test('tries spent on real failures are kept across an outage', async (t) => {
@@ -102,7 +118,7 @@ t.test('tries spent on real failures are kept across an outage', async (t) => {
   const writer = scriptedWriter(allFail(false), allFail(true), allFail(true), allFail(false), allInserted);
   const outcome = await persistBatch(writer, ['m0'], settings({ attempts: 2 }));
   t.equal(writer.calls.length, 4);
-  t.same(outcome?.deadLetters, [{ index: 0, reason: 'WRITE_FAILED', error: 'Deadlock found', attempts: 2 }]);
+  t.same(outcome?.deadLetters, [{ index: 0, reason: 'WRITE_FAILED', error: 'Duplicate column', attempts: 2 }]);
 });
 
 t.test('a writer that throws counts as one try for every message of the task', async (t) => {

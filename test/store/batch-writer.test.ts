@@ -105,7 +105,7 @@ t.test('a database that cannot be reached is reported as unavailable, not as a b
   const requests = admitted(1, 3).map((request, index) => ({ ...request, index }));
   const result = await writeBatch(unreachable, requests, { chunkRows: 10, collectIssued: false });
   t.equal(result.failures.length, 1);
-  t.match(result.failures[0], { indices: [0, 1, 2], unavailable: true, code: 'ECONNREFUSED' });
+  t.match(result.failures[0], { indices: [0, 1, 2], kind: 'unavailable', code: 'ECONNREFUSED' });
 });
 
 t.test('concurrent writers of one coupon never oversell and store each user once (property)', async (t) => {

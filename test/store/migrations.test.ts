@@ -42,5 +42,5 @@ t.test('a first-release table is re-keyed, rows kept; concurrent re-runs change 
   t.equal((duplicate as unknown as { affectedRows: number }).affectedRows, 0, 'the pair is still unique');
   await migrate(pool);
   const [tables] = await pool.query<RowDataPacket[]>('SHOW TABLES');
-  t.same(tables.map((row) => Object.values(row)[0]).sort(), ['coupon', 'issue_rejection', 'user_coupon']);
+  t.same(tables.map((row) => Object.values(row)[0]).sort(), ['coupon', 'issue_dead_letter', 'issue_rejection', 'user_coupon']);
 });

@@ -31,6 +31,9 @@ export function issueRoutes(deps: { admission: Admission; gate: Gate; reader: Is
     const stored = await reader.findIssue(couponId, userId);
     if (stored?.status === 'ISSUED') return json(200, { couponId, userId, status: 'ISSUED', ticket: stored.ticket, issuedAt: stored.issuedAt.toISOString() });
     if (stored?.status === 'REJECTED') return json(200, { couponId, userId, status: 'REJECTED', ticket: stored.ticket, reason: stored.reason });
+    if (stored?.status === 'DEAD_LETTERED') {
+      return json(200, { couponId, userId, status: 'DEAD_LETTERED', ticket: stored.ticket, reason: stored.reason, deadLetteredAt: stored.deadLetteredAt.toISOString() });
+    }
     let ticket: number | undefined;
     try {
       ticket = await gate.ticketOf(couponId, userId);

@@ -9,7 +9,7 @@ import type { Config } from '../../config/index.js';
 import { countSettled } from '../../consumer/metrics.js';
 import { persistBatch } from '../../consumer/persist.js';
 import type { RunningConsumer } from '../../consumer/running.js';
-import { deliverOutputs, type DeadLetterRecord } from '../../consumer/sinks.js';
+import { deliverOutputs, type DeadLetterMarks, type DeadLetterRecord } from '../../consumer/sinks.js';
 import type { WriterPool } from '../../consumer/writer-pool.js';
 import type { Logger } from '../../logger.js';
 import { createKafka, ensureTopics, type KafkaClient } from './client.js';
@@ -31,7 +31,7 @@ async function partitionCount(kafka: KafkaClient, settings: Config['kafka']): Pr
   }
 }
 
-export async function startKafkaConsumer(config: Config, parentLog: Logger, writer: WriterPool): Promise<RunningConsumer> {
+export async function startKafkaConsumer(config: Config, parentLog: Logger, writer: WriterPool, marks?: DeadLetterMarks): Promise<RunningConsumer> {
   const log = parentLog.child({ module: 'kafka-consumer' });
   const settings = config.kafka;
   const kafka = createKafka(settings, parentLog, '-writer');
@@ -83,7 +83,7 @@ export async function startKafkaConsumer(config: Config, parentLog: Logger, writ
           origin: { topic: batch.topic, partition: String(batch.partition), offset: message.offset },
         };
       });
-      const delivered = await deliverOutputs(publisher, { deadLetters, issued: outcome.issued }, { signal, log, baseMs: config.writer.retryBaseMs });
+      const delivered = await deliverOutputs({ ...publisher, marks }, { deadLetters, issued: outcome.issued }, { signal, log, baseMs: config.writer.retryBaseMs });
       if (!delivered) return;
       countSettled(outcome.counts);
       resolveOffset(batch.lastOffset());

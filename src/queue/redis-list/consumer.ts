@@ -14,7 +14,7 @@ import { backoffMs, pause } from '../../consumer/backoff.js';
 import { countSettled } from '../../consumer/metrics.js';
 import { persistBatch } from '../../consumer/persist.js';
 import type { RunningConsumer } from '../../consumer/running.js';
-import { deliver, deliverOutputs, type DeadLetterRecord, type IssuedSink } from '../../consumer/sinks.js';
+import { deliver, deliverOutputs, type DeadLetterMarks, type DeadLetterRecord, type IssuedSink } from '../../consumer/sinks.js';
 import type { WriterPool } from '../../consumer/writer-pool.js';
 import { processInstanceId } from '../../ids.js';
 import type { Logger } from '../../logger.js';
@@ -44,7 +44,7 @@ function createBlockingRedis(config: Config, log: Logger): Redis {
   return client;
 }
 
-export async function startRedisConsumer(config: Config, parentLog: Logger, writer: WriterPool): Promise<RunningConsumer> {
+export async function startRedisConsumer(config: Config, parentLog: Logger, writer: WriterPool, marks?: DeadLetterMarks): Promise<RunningConsumer> {
   const log = parentLog.child({ module: 'redis-consumer' });
   const redis = createRedis(config.redis, log, 'queue');
   const queue = createRedisQueue(redis, config.kafka.topic);
@@ -76,7 +76,7 @@ export async function startRedisConsumer(config: Config, parentLog: Logger, writ
 
   const blockingClients = consumerIds.map(() => createBlockingRedis(config, log));
   const loops = consumerIds.map((consumerId, i) =>
-    consumeLoop({ config, log, queue, writer, issued: publisher?.issued, consumerId, blocking: blockingClients[i] as Redis, signal: stopping.signal }),
+    consumeLoop({ config, log, queue, writer, issued: publisher?.issued, marks, consumerId, blocking: blockingClients[i] as Redis, signal: stopping.signal }),
   );
   log.info({ pending: queue.keys.pending, consumers: consumerIds.length }, 'redis queue consumer started');
 
@@ -105,6 +105,7 @@ interface LoopContext {
   queue: RedisQueue;
   writer: WriterPool;
   issued: IssuedSink | undefined;
+  marks: DeadLetterMarks | undefined;
   consumerId: string;
   blocking: Redis;
   signal: AbortSignal;
@@ -138,7 +139,7 @@ async function consumeLoop(context: LoopContext): Promise<void> {
 
 /** Stores and acknowledges one batch; leaves it held (not acknowledged) when stopping first. */
 async function storeBatch(context: LoopContext, batch: string[]): Promise<void> {
-  const { config, log, queue, writer, issued, consumerId, signal } = context;
+  const { config, log, queue, writer, issued, marks, consumerId, signal } = context;
   const outcome = await persistBatch(writer, batch, {
     attempts: config.writer.retryAttempts,
     baseMs: config.writer.retryBaseMs,
@@ -158,7 +159,7 @@ async function storeBatch(context: LoopContext, batch: string[]): Promise<void> 
     }),
   );
   const settings = { signal, log, baseMs: config.writer.retryBaseMs };
-  if (!(await deliverOutputs({ deadLetters: queue.deadLetterSink, issued }, { deadLetters, issued: outcome.issued }, settings))) return;
+  if (!(await deliverOutputs({ deadLetters: queue.deadLetterSink, issued, marks }, { deadLetters, issued: outcome.issued }, settings))) return;
   countSettled(outcome.counts);
   // Must succeed before the next take, or the processing list and the batch disagree.
   await deliver('queue ack', () => queue.ack(consumerId, batch.length), signal, log, config.writer.retryBaseMs);
