@@ -4,6 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
+import { HANDOFF_COUPONS_KEY } from '../src/gate/instances.js';
 import { couponKeys } from '../src/gate/keys.js';
 import { redisQueueKeys } from '../src/queue/redis-list/keys.js';
 
@@ -15,8 +16,8 @@ export async function deleteRedisKeys(redisUrl: string, couponIds: readonly numb
   try {
     await redis.connect();
     for (const couponId of couponIds) {
-      const keys = couponKeys(couponId);
-      await redis.del(keys.meta, keys.users);
+      await redis.del(...Object.values(couponKeys(couponId)));
+      await redis.zrem(HANDOFF_COUPONS_KEY, String(couponId));
     }
     if (topic !== undefined) {
       // The run's topic name is unique (bench-<run id>), so this pattern matches only its keys.
