@@ -7,7 +7,7 @@
  * deadline on Redis's clock makes it admit nobody if it runs later, and once that deadline has
  * passed the call's hand-off marker says for sure whom it admitted (unresolved.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Coupon } from '../store/coupons.js';
 import { preloadScripts } from '../redis/scripts.js';
@@ -73,7 +73,7 @@ export class Gate {
   private readonly unknown = new Map<number, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly source: GateSource,
     private readonly options: GateOptions,
   ) {

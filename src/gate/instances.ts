@@ -3,7 +3,7 @@
  * gone. Each front door keeps a key with a time-to-live and refreshes it well within it; and
  * registers the coupons it admits to, so the reconciler knows where to look for markers.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 
 const INSTANCE_PREFIX = 'flash-coupon:front-door:';
 /** Coupons with hand-off markers, scored by when a front door last admitted to them (epoch ms). */
@@ -19,7 +19,7 @@ export class FrontDoorPresence {
   private readonly registered = new Map<number, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly instanceId: string,
   ) {}
 
@@ -47,7 +47,7 @@ export class FrontDoorPresence {
   }
 }
 
-export async function isInstanceAlive(redis: Redis, instanceId: string): Promise<boolean> {
+export async function isInstanceAlive(redis: RedisClient, instanceId: string): Promise<boolean> {
   return (await redis.exists(`${INSTANCE_PREFIX}${instanceId}`)) === 1;
 }
 

@@ -7,7 +7,7 @@
  * offsets read now, so every message that was written is stored by then: a user with a row
  * keeps the admission, a user with neither a row nor a message is released.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Gate } from './gate.js';
 import { HANDOFF_COUPONS_KEY, isInstanceAlive, ownerOf } from './instances.js';
@@ -40,7 +40,7 @@ export class Reconciler {
 
   constructor(
     private readonly gate: Gate,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly queue: 'kafka' | 'redis',
     private readonly sources: ReconcileSources,
     private readonly log: Logger,

@@ -2,7 +2,7 @@
  * The gate's Lua scripts with typed results: lua/admit-4.lua, call-outcome-1,
  * release-call-4, init-meta-1 and restore-users-2 (KEYS and ARGV in each file's header).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { defineScript, integerArrayReply, integerReply, UnexpectedScriptReply, type LuaScript } from '../redis/scripts.js';
 import { AdmitStatus, GateCode } from './codes.js';
 
@@ -86,7 +86,7 @@ export interface GateScripts {
   restoreUsers: LuaScript<number | typeof ALREADY_REBUILT>;
 }
 
-export function defineGateScripts(redis: Redis): GateScripts {
+export function defineGateScripts(redis: RedisClient): GateScripts {
   return {
     admit: defineScript(redis, 'admit-4', decodeAdmitReply),
     callOutcome: defineScript(redis, 'call-outcome-1', decodeCallOutcome),
