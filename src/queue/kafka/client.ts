@@ -59,6 +59,27 @@ export interface TopicsReport {
   readonly created: readonly string[];
 }
 
+const LEADERS_WAIT_MS = 30_000;
+
+/**
+ * Until every partition of `topics` has a leader. kafkajs's own wait (createTopics
+ * waitForLeaders) gives up at the first broker that has not heard of a new topic yet when the
+ * admin client does not retry (the service's does not), which a multi-broker cluster often is.
+ */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADERS_WAIT_MS;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.length === topics.length && metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`Kafka topics ${topics.join(', ')} have no leader after ${LEADERS_WAIT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /**
  * Creates the request topic (with the configured partition count), its dead-letter topic
  * and the optional issued-events topic, each with the replication factor above and
@@ -74,7 +95,7 @@ export async function ensureTopics(admin: Admin, kafka: Config['kafka']): Promis
   ].filter((entry) => !existing.has(entry.topic));
   if (missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((entry) => ({
         ...entry,
         replicationFactor: wanted,
@@ -82,7 +103,10 @@ export async function ensureTopics(admin: Admin, kafka: Config['kafka']): Promis
       })),
     });
   }
+  const created = missing.map((entry) => entry.topic);
+  if (created.length > 0) await waitForLeaders(admin, created);
+  // A topic created a moment ago may be unknown yet to the broker asked: trust the request.
+  if (created.includes(kafka.topic)) return { replicationFactor: wanted, wanted, created };
   const metadata = await admin.fetchTopicMetadata({ topics: [kafka.topic] });
-  const replicationFactor = metadata.topics[0]?.partitions[0]?.replicas.length ?? wanted;
-  return { replicationFactor, wanted, created: missing.map((entry) => entry.topic) };
+  return { replicationFactor: metadata.topics[0]?.partitions[0]?.replicas.length ?? wanted, wanted, created };
 }
