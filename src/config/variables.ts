@@ -23,7 +23,7 @@ export type Values<T extends VariableTable> = { readonly [K in keyof T]: ValueOf
 class Invalid extends Error {}
 export { Invalid as InvalidValue };
 
-function int(min: number, max: number): (raw: string) => number {
+export function int(min: number, max: number): (raw: string) => number {
   return (raw) => {
     if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be an integer between ${min} and ${max}`);
     const value = Number(raw);
@@ -40,7 +40,7 @@ function oneOf<const T extends string>(...allowed: T[]): (raw: string) => T {
   };
 }
 
-function bool(raw: string): boolean {
+export function bool(raw: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
   throw new Invalid('must be true/false (or 1/0)');
