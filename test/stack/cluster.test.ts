@@ -1,8 +1,8 @@
 /**
  * `npm run stack -- up --kafka-brokers 3 --redis-cluster` on private ports: three KRaft
  * brokers and a Redis Cluster of 3 primaries with a replica each; the service started with
- * the printed variables (and nothing else about the topology) sells a coupon through the
- * public API; its topics have 3 replicas and min.insync.replicas 2; `status` and `down`
+ * the printed variables (and nothing else about the topology), as two front doors and two
+ * consumer processes, sells a coupon through both front doors; its topics have 3 replicas and min.insync.replicas 2; `status` and `down`
  * cover every member.
  */
 import t from 'tap';
@@ -14,7 +14,7 @@ import { couponKeys } from '../../src/gate/keys.js';
 import { isAlive } from '../../scripts/stack/processes.js';
 import { upClusterStack } from '../helpers/cluster-stack.js';
 import { uniqueName } from '../helpers/env.js';
-import { spawnService } from '../helpers/process.js';
+import { spawnService, type ServiceProcess } from '../helpers/process.js';
 import type { TestService } from '../helpers/service.js';
 import { freePort, startSale, verifySale } from '../faults/harness.js';
 
@@ -36,13 +36,23 @@ t.test('the cluster stack runs the service as printed', async (t) => {
 
   const topic = uniqueName('t-cluster');
   const env = { ...stack.exports, ADMIN_TOKEN, KAFKA_TOPIC: topic, KAFKA_GROUP_ID: `${topic}-group`, WORKER_THREADS: '2' };
-  const proc = await spawnService({ ...env, PORT: String(await freePort()) });
-  t.teardown(() => proc.stop('SIGKILL'));
-  const svc = { url: proc.url, adminToken: ADMIN_TOKEN } as TestService;
+  // Two front doors and two consumer processes, as an operator would run them over the cluster.
+  const processes: ServiceProcess[] = [];
+  for (const role of ['api', 'api', 'consumer', 'consumer']) processes.push(await spawnService({ ...env, ROLE: role, PORT: String(await freePort()) }));
+  t.teardown(async () => {
+    for (const proc of processes) await proc.stop('SIGKILL');
+  });
+  const [front, otherFront] = processes;
+  const svc = { url: front!.url, adminToken: ADMIN_TOKEN } as TestService;
   const stock = 1000;
-  const sale = await startSale(svc, { users: 2500, stock, rate: 800, prefix: uniqueName('cluster') });
+  const sale = await startSale(svc, { users: 2500, stock, rate: 800, prefix: uniqueName('cluster'), alsoVia: [otherFront!.url] });
   await sale.done;
   const config = loadConfig({ env: { ...env, LOG_LEVEL: 'silent' } });
+  for (const door of [front!, otherFront!]) {
+    const metrics = await (await fetch(`${door.url}/metrics`)).text();
+    const decided = [...metrics.matchAll(/^flash_coupon_admissions_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    t.ok(decided > 0, `front door ${door.url} decided ${decided} requests`);
+  }
   const summary = await verifySale(t, config, sale, stock);
   t.equal(summary.stored, stock, `the whole stock is sold and stored: ${JSON.stringify(summary)}`);
 
@@ -65,7 +75,7 @@ t.test('the cluster stack runs the service as printed', async (t) => {
   t.same(described.resources.map((r) => r.configEntries[0]?.configValue), ['2', '2'], 'min.insync.replicas is 2 on each');
 
   const pids = members.map((name) => stack.pids.read(name)!);
-  await proc.stop();
+  for (const proc of processes) await proc.stop();
   const down = await stack.command('down');
   t.equal(down.match(/: stopped \(pid \d+\)/g)?.length, 9, 'down stops every member');
   t.ok(pids.every((pid) => !isAlive(pid)), 'no member is left running');
