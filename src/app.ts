@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { collectDefaultMetrics, register } from 'prom-client';
-import type { Redis } from 'ioredis';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from './config/index.js';
 import { Dashboard } from './dashboard/live.js';
@@ -26,7 +25,7 @@ import { KafkaIssueQueue } from './queue/kafka/producer.js';
 import { createLagProbe } from './queue/lag.js';
 import type { IssueQueue } from './queue/queue.js';
 import { alreadyQueued } from './queue/redis-list/handoff.js';
-import { createRedis } from './redis/client.js';
+import { createRedis, type RedisClient } from './redis/client.js';
 import { findCoupon } from './store/coupons.js';
 import { countRejections, loadDashboardCoupons } from './store/dashboard.js';
 import { findIssue, listUserCoupons } from './store/issues.js';
@@ -76,7 +75,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
    * One probe per process, shared by the dashboard and the gauges; closed with the service.
    * QUEUE=redis reads the lists on `redis`.
    */
-  const startLagProbe = (redis: Redis | undefined): LagProbe => {
+  const startLagProbe = (redis: RedisClient | undefined): LagProbe => {
     if (lagProbe === undefined) {
       const probe = createLagProbe(config, redis, log.child({ module: 'lag' }));
       reportLagFrom(probe);
@@ -92,7 +91,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
     return lagProbe;
   };
   /** A fail-fast Redis client, connected (start-up waits for Redis) and closed with the service. */
-  const connectRedis = async (name: string): Promise<Redis> => {
+  const connectRedis = async (name: string): Promise<RedisClient> => {
     const redis = createRedis(config.redis, log.child({ module: 'redis' }), name);
     await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
     closers.push({ name: `redis-${name}`, close: () => redis.quit() });
@@ -109,7 +108,12 @@ export async function startService(config: Config, log: Logger): Promise<Running
       const admin = createKafka(config.kafka, log, '-admin').admin({ retry: { retries: 0 } });
       await waitForDependency('kafka', () => admin.connect(), log);
       closers.push({ name: 'kafka-admin', close: () => admin.disconnect() });
-      await ensureTopics(admin, config.kafka);
+      const topics = await ensureTopics(admin, config.kafka);
+      if (topics.replicationFactor === 1) {
+        log.warn({ topic: config.kafka.topic, replicationFactor: 1 }, 'the request topic has one replica: a broker that loses its disk loses requests already answered 202 (run 3 brokers, see docs/SCALING.md)');
+      } else if (topics.replicationFactor < topics.wanted) {
+        log.warn({ topic: config.kafka.topic, replicationFactor: topics.replicationFactor, wanted: topics.wanted }, 'the request topic predates the replication factor wanted and keeps its own');
+      }
       checks.push({ name: 'kafka', check: () => admin.listTopics() });
     }
 

@@ -165,6 +165,89 @@ t.test('the check notices a broken compose file', async (t) => {
   t.match(mutate((all) => { delete (all[SERVICE]!.depends_on as Record<string, unknown>)['mysql']; }).join('\n'), /wait for mysql/);
 });
 
+// --- The cluster profile: the topology of `npm run stack -- up --kafka-brokers 3 --redis-cluster` ---
+
+const CLUSTER_SERVICE = 'flash-coupon-cluster';
+const BROKERS = ['kafka-1', 'kafka-2', 'kafka-3'];
+const REDIS_NODES = ['redis-1', 'redis-2', 'redis-3', 'redis-4', 'redis-5', 'redis-6'];
+const REDIS_INIT = 'redis-cluster-init';
+
+function commandLine(service: Service | undefined): string {
+  return Array.isArray(service?.command) ? service.command.join(' ') : String(service?.command ?? '');
+}
+
+function clusterProblems(doc: Doc): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+  const all = services(doc);
+  for (const name of [...BROKERS, ...REDIS_NODES, REDIS_INIT, CLUSTER_SERVICE]) {
+    check(all[name] !== undefined, `no "${name}" service`);
+    check(all[name]?.profiles?.includes('cluster') === true, `${name} is not in the cluster profile`);
+  }
+
+  // Kafka: three KRaft nodes, each broker and controller, one quorum, one cluster id, 3 replicas / 2 in sync.
+  const envs = BROKERS.map((name) => environment(all[name]));
+  const voters = BROKERS.map((name, i) => `${i + 1}@${name}:9093`).join(',');
+  envs.forEach((env, i) => {
+    const name = BROKERS[i]!;
+    check(all[name]?.image === 'apache/kafka:3.9.1', `${name} image is ${all[name]?.image}`);
+    check(env['KAFKA_NODE_ID'] === String(i + 1) && env['KAFKA_PROCESS_ROLES'] === 'broker,controller', `${name} is not KRaft node ${i + 1} (broker,controller)`);
+    check(env['KAFKA_CONTROLLER_QUORUM_VOTERS'] === voters, `${name} voters are ${env['KAFKA_CONTROLLER_QUORUM_VOTERS']}, expected ${voters}`);
+    check(/^[A-Za-z0-9_-]{22}$/.test(env['CLUSTER_ID'] ?? '') && env['CLUSTER_ID'] === envs[0]?.['CLUSTER_ID'], `${name} CLUSTER_ID differs or is not a Kafka cluster id`);
+    for (const key of ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'KAFKA_DEFAULT_REPLICATION_FACTOR']) check(env[key] === '3', `${name} ${key} is ${env[key]}, three brokers want 3`);
+    for (const key of ['KAFKA_TRANSACTION_STATE_LOG_MIN_ISR', 'KAFKA_MIN_INSYNC_REPLICAS']) check(env[key] === '2', `${name} ${key} is ${env[key]}, three brokers want 2`);
+    const volume = String(all[name]?.volumes?.[0] ?? '').split(':')[0];
+    check(volume !== '' && BROKERS.filter((other) => String(all[other]?.volumes?.[0] ?? '').split(':')[0] === volume).length === 1, `${name} shares its log volume`);
+  });
+
+  // Redis: six cluster-enabled nodes joined with one replica per primary.
+  for (const name of REDIS_NODES) {
+    check(/^redis:7(\b|$)/.test(all[name]?.image ?? ''), `${name} image is not redis:7`);
+    check(/--cluster-enabled yes/.test(commandLine(all[name])), `${name} is not cluster-enabled`);
+  }
+  const init = commandLine(all[REDIS_INIT]);
+  check(/--cluster create/.test(init) && /--cluster-replicas 1/.test(init), 'the init service does not create the cluster with one replica each');
+  for (const name of REDIS_NODES) check(new RegExp(`\\b${name}\\b`).test(init), `the init service does not join ${name}`);
+
+  // The service: configured for the cluster, through variables the config module accepts.
+  const appEnv = environment(all[CLUSTER_SERVICE]);
+  try {
+    const config = loadConfig({ env: appEnv });
+    check(JSON.stringify(config.redis.cluster?.nodes.map((node) => node.host).sort()) === JSON.stringify(REDIS_NODES), `REDIS_URL ${config.redis.url} does not seed from the six nodes`);
+    const internal = envs.map((env) => (env['KAFKA_ADVERTISED_LISTENERS'] ?? '').split(',').find((l) => l.startsWith('INTERNAL://'))?.slice('INTERNAL://'.length));
+    check(JSON.stringify([...config.kafka.brokers]) === JSON.stringify(internal), `KAFKA_BROKERS ${config.kafka.brokers.join(',')} are not the brokers' INTERNAL listeners`);
+  } catch (err) {
+    problems.push(`cluster service env is rejected: ${(err as Error).message}`);
+  }
+  const dependsOn = (all[CLUSTER_SERVICE]?.depends_on ?? {}) as Record<string, { condition?: string }>;
+  for (const name of [...BROKERS, 'mysql']) check(dependsOn[name]?.condition === 'service_healthy', `${CLUSTER_SERVICE} does not wait for ${name} to be healthy`);
+  check(dependsOn[REDIS_INIT]?.condition === 'service_completed_successfully', `${CLUSTER_SERVICE} does not wait for the Redis Cluster to be joined`);
+  const hostPorts = Object.values(all).flatMap((service) => publishedPorts(service).map(([host]) => host));
+  check(new Set(hostPorts).size === hostPorts.length, 'two services publish the same host port');
+  return problems;
+}
+
+t.test('the cluster profile: three KRaft brokers, a Redis Cluster of 3+3, the service configured for them', async (t) => {
+  t.same(clusterProblems(readCompose()), []);
+  const broken = (edit: (all: Record<string, Service>) => void): string => {
+    const doc = readCompose();
+    edit(services(doc));
+    return clusterProblems(doc).join('\n');
+  };
+  const env = (all: Record<string, Service>, name: string): Record<string, unknown> => all[name]!.environment as Record<string, unknown>;
+  t.match(broken((all) => { env(all, 'kafka-2')['KAFKA_NODE_ID'] = 1; }), /kafka-2 is not KRaft node 2/);
+  t.match(broken((all) => { env(all, 'kafka-3')['CLUSTER_ID'] = 'another-cluster-id-0000'; }), /kafka-3 CLUSTER_ID differs/);
+  t.match(broken((all) => { env(all, 'kafka-1')['KAFKA_MIN_INSYNC_REPLICAS'] = 1; }), /kafka-1 KAFKA_MIN_INSYNC_REPLICAS is 1/);
+  t.match(broken((all) => { all[REDIS_INIT]!.command = ['sh', '-c', 'redis-cli --cluster create redis-1 redis-2 --cluster-yes']; }), /one replica each/);
+  t.match(broken((all) => { env(all, CLUSTER_SERVICE)['REDIS_URL'] = 'redis://redis-1:6379'; }), /does not seed from the six nodes/);
+  t.match(broken((all) => { env(all, CLUSTER_SERVICE)['KAFKA_BROKERS'] = 'kafka-1:29092'; }), /are not the brokers' INTERNAL listeners/);
+  t.match(broken((all) => { env(all, CLUSTER_SERVICE)['QUEUE'] = 'redis'; }), /QUEUE=redis needs a single Redis/);
+  t.match(broken((all) => { all['kafka-2']!.ports = ['9092:9092']; }), /publish the same host port/);
+  t.match(broken((all) => { delete all['redis-4']!.profiles; }), /redis-4 is not in the cluster profile/);
+});
+
 // --- The monitoring profile: Prometheus scraping the service, Grafana over its metrics ---
 
 const MONITORING = ['prometheus', 'grafana'];

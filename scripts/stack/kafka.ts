@@ -50,33 +50,51 @@ export interface BrokerPorts {
   controllerPort: number;
 }
 
-function writeProperties(dataDir: string, propsPath: string, ports: BrokerPorts): void {
+/** One member of a multi-broker KRaft cluster (scripts/stack/kafka-cluster.ts). */
+export interface ClusterMember {
+  nodeId: number;
+  /** `1@host:port,2@host:port,...`: the same list on every member. */
+  voters: string;
+  /** Formatted into every member's log dir. */
+  clusterId: string;
+  /** Properties appended last (a later line wins). */
+  extra: readonly string[];
+}
+
+/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function writeProperties(dataDir: string, propsPath: string, ports: BrokerPorts, member: ClusterMember | undefined): void {
   const template = readFileSync(join(PACKAGE_ROOT, 'scripts', 'kafka', 'server.properties'), 'utf8');
   const local = [
     `log.dirs=${dataDir}`,
-    `controller.quorum.voters=1@${HOST}:${ports.controllerPort}`,
+    `controller.quorum.voters=${member?.voters ?? `1@${HOST}:${ports.controllerPort}`}`,
     `listeners=PLAINTEXT://${HOST}:${ports.port},CONTROLLER://${HOST}:${ports.controllerPort}`,
     `advertised.listeners=PLAINTEXT://${HOST}:${ports.port}`,
+    ...(member === undefined ? [] : [`node.id=${member.nodeId}`, ...member.extra]),
   ];
   writeFileSync(propsPath, `${template}\n${local.join('\n')}\n`);
 }
 
-async function formatStorage(java: string, libs: string, propsPath: string): Promise<void> {
-  // Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
-  const clusterId = randomBytes(16).toString('base64url');
+async function formatStorage(java: string, libs: string, propsPath: string, clusterId: string): Promise<void> {
   await run(java, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', propsPath, '--ignore-formatted']);
 }
 
-/** Formats (first time) and starts a broker whose data lives in `home`; returns its pid. */
-export async function startBroker(cacheDir: string, home: string, ports: BrokerPorts, say: (line: string) => void): Promise<number> {
+/**
+ * Formats (first time) and starts a broker whose data lives in `home`; returns its pid.
+ * Without `member` it is a single node, its own quorum.
+ */
+export async function startBroker(cacheDir: string, home: string, ports: BrokerPorts, say: (line: string) => void, member?: ClusterMember): Promise<number> {
   const java = findBinary(['java']);
   if (java === undefined) throw new Error('Kafka needs a Java 17+ runtime: install openjdk-17-jre-headless, or set KAFKA_BROKERS to an existing cluster');
   const libs = await ensureJars(cacheDir, say);
   const dataDir = join(home, 'data');
   const propsPath = join(home, 'server.properties');
   mkdirSync(dataDir, { recursive: true });
-  writeProperties(dataDir, propsPath, ports);
-  if (!existsSync(join(dataDir, 'meta.properties'))) await formatStorage(java, libs, propsPath);
+  writeProperties(dataDir, propsPath, ports, member);
+  if (!existsSync(join(dataDir, 'meta.properties'))) await formatStorage(java, libs, propsPath, member?.clusterId ?? newClusterId());
   return startDetached(java, [
     '-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true',
     `-Dkafka.logs.dir=${join(home, 'logs')}`,
@@ -85,13 +103,14 @@ export async function startBroker(cacheDir: string, home: string, ports: BrokerP
   ], join(home, 'broker.log'));
 }
 
-export async function kafkaReady(config: Config): Promise<boolean> {
+/** Kafka answers at config.kafka.brokers, with at least `brokers` brokers in the cluster. */
+export async function kafkaReady(config: Config, brokers = 1): Promise<boolean> {
   if (!(await portAnswers(config.kafka.brokers[0]?.split(':')[0] ?? HOST, Number(config.kafka.brokers[0]?.split(':')[1] ?? PORT)))) return false;
   const admin = createKafka({ ...config.kafka }, pino({ level: 'silent' }), '-stack').admin({ retry: { retries: 0 } });
   try {
     await admin.connect();
     await admin.listTopics();
-    return true;
+    return brokers <= 1 || (await admin.describeCluster()).brokers.length >= brokers;
   } catch {
     return false;
   } finally {

@@ -1,6 +1,6 @@
 /** Small process and port helpers for the stack manager. */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 
@@ -66,6 +66,11 @@ export class PidFiles {
     if (isAlive(pid)) return pid;
     this.remove(name);
     return undefined;
+  }
+
+  /** Every name with a pid file, whether or not its process still runs. */
+  names(): string[] {
+    return readdirSync(this.dir).filter((file) => file.endsWith('.pid')).map((file) => file.slice(0, -'.pid'.length));
   }
 
   write(name: string, pid: number): void {

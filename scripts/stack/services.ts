@@ -26,10 +26,12 @@ interface ServiceSpec {
 }
 
 function specs(config: Config): ServiceSpec[] {
+  // A Redis Cluster given by REDIS_URL is checked at its first seed (`up --redis-cluster` starts one).
+  const seed = config.redis.cluster?.nodes[0];
   return [
     {
       name: 'redis',
-      url: config.redis.url,
+      url: seed === undefined ? config.redis.url : `redis://${seed.host}:${seed.port}`,
       defaultPort: 6379,
       binaries: ['redis-server'],
       install: 'install redis-server (Debian: apt-get install redis-server) or set REDIS_URL',
@@ -65,16 +67,18 @@ async function upService(spec: ServiceSpec, pids: PidFiles, stackDir: string): P
   return `${spec.name}: started ${host}:${port} (pid ${pid})`;
 }
 
-export async function upServices(config: Config, pids: PidFiles, stackDir: string): Promise<string[]> {
+/** `withRedis` false: a Redis Cluster stands in for the single Redis (scripts/stack/redis-cluster.ts). */
+export async function upServices(config: Config, pids: PidFiles, stackDir: string, withRedis = true): Promise<string[]> {
   const lines: string[] = [];
-  for (const spec of specs(config)) lines.push(await upService(spec, pids, stackDir));
+  for (const spec of specs(config)) if (withRedis || spec.name !== 'redis') lines.push(await upService(spec, pids, stackDir));
   await ensureDatabase(config.mysql);
   return lines;
 }
 
-export async function statusServices(config: Config, pids: PidFiles): Promise<string[]> {
+export async function statusServices(config: Config, pids: PidFiles, withRedis = true): Promise<string[]> {
   const lines: string[] = [];
   for (const spec of specs(config)) {
+    if (!withRedis && spec.name === 'redis') continue;
     const { host, port } = endpoint(spec.url, spec.defaultPort);
     const answers = await portAnswers(host, port);
     const ours = pids.running(spec.name);

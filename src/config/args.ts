@@ -75,3 +75,36 @@ export function parseFlags<const S extends FlagSpecs>(args: readonly string[], s
   // Each entry was set from its own spec's type above; TypeScript cannot follow the loop.
   return { values: values as FlagValues<S>, positionals, rest: [] };
 }
+
+/**
+ * Takes the flags of `specs` out of `args` and hands back the others untouched, in order,
+ * for a second reader: a command that accepts its own flags next to the service's.
+ * `accept` may leave a flag's value to the second reader (e.g. the same flag name meaning
+ * something else there); the flag then stays in `others`.
+ */
+export function takeFlags<const S extends FlagSpecs>(
+  args: readonly string[],
+  specs: S,
+  accept: (name: keyof S & string, value: string | boolean) => boolean = () => true,
+): { values: FlagValues<S>; others: string[] } {
+  const { tokens } = parseArgs({ args: [...args], options: specs, strict: false, allowPositionals: true, tokens: true });
+  const values: Record<string, string | boolean> = {};
+  const taken = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') break;
+    if (token.kind !== 'option' || !Object.hasOwn(specs, token.name)) continue;
+    const spec = specs[token.name]!;
+    if (spec.type === 'boolean') {
+      if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+      values[token.name] = true;
+      taken.add(token.index);
+      continue;
+    }
+    if (token.value === undefined || (token.inlineValue !== true && token.value.startsWith('-'))) throw new UsageError(`${token.rawName} needs a value`);
+    if (!accept(token.name, token.value)) continue;
+    values[token.name] = token.value;
+    taken.add(token.index);
+    if (token.inlineValue !== true) taken.add(token.index + 1);
+  }
+  return { values: values as FlagValues<S>, others: args.filter((_arg, index) => !taken.has(index)) };
+}

@@ -4,9 +4,11 @@
  * variables table: a parser that changes what it returns changes Config with it.
  */
 import { readVariables, type ConfigSource, type ReadVariables } from './read.js';
-import { VARIABLES, type Values } from './variables.js';
+import { AppError } from '../errors.js';
+import { VARIABLES, redisClusterOf, type RedisClusterTarget, type Values } from './variables.js';
 
 export type { ConfigSource } from './read.js';
+export type { RedisClusterTarget } from './variables.js';
 
 /** Every variable of the table, as parsed. */
 export type Settings = Values<typeof VARIABLES>;
@@ -21,7 +23,13 @@ export interface Config {
   readonly http: { readonly host: S['HOST']; readonly port: S['PORT']; readonly bodyLimitBytes: S['BODY_LIMIT_BYTES']; readonly threads: S['FRONT_DOOR_THREADS'] };
   /** Undefined until the service generates one at start (see app.ts). */
   readonly adminToken: S['ADMIN_TOKEN'];
-  readonly redis: { readonly url: S['REDIS_URL']; readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS']; readonly waitReplicas: S['REDIS_WAIT_REPLICAS'] };
+  readonly redis: {
+    readonly url: S['REDIS_URL'];
+    /** The seed nodes when REDIS_URL names a Redis Cluster (redis+cluster://...). */
+    readonly cluster: RedisClusterTarget | undefined;
+    readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS'];
+    readonly waitReplicas: S['REDIS_WAIT_REPLICAS'];
+  };
   readonly mysql: { readonly url: S['MYSQL_URL']; readonly poolSize: S['MYSQL_POOL_SIZE']; readonly database: string };
   readonly queue: QueueKind;
   readonly kafka: {
@@ -34,6 +42,8 @@ export interface Config {
     readonly dlqTopic: string;
     readonly issuedTopic: S['KAFKA_ISSUED_TOPIC'];
     readonly partitions: S['KAFKA_PARTITIONS'];
+    /** KAFKA_REPLICATION_FACTOR; undefined: 3, or the broker count when fewer (asked at start). */
+    readonly replicationFactor: S['KAFKA_REPLICATION_FACTOR'];
     readonly partitionKey: PartitionKey;
     readonly groupId: S['KAFKA_GROUP_ID'];
     readonly lingerMs: S['PRODUCER_LINGER_MS'];
@@ -71,11 +81,17 @@ function deepFreeze<T>(value: T): T {
  */
 export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
   const { values: v, given } = read;
+  const cluster = redisClusterOf(v.REDIS_URL);
+  if (cluster !== undefined && v.QUEUE === 'redis') {
+    // admit-4.lua pushes to the one pending list in the same step as a coupon's keys: on a
+    // cluster those cannot share a slot for every coupon.
+    throw new AppError('CONFIG_INVALID', 'Invalid configuration: QUEUE=redis needs a single Redis, not a Redis Cluster (REDIS_URL redis+cluster://...): use QUEUE=kafka on a cluster');
+  }
   const config: Config = {
     role: v.ROLE,
     http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES, threads: v.FRONT_DOOR_THREADS },
     adminToken: v.ADMIN_TOKEN,
-    redis: { url: v.REDIS_URL, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS, waitReplicas: v.REDIS_WAIT_REPLICAS },
+    redis: { url: v.REDIS_URL, cluster, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS, waitReplicas: v.REDIS_WAIT_REPLICAS },
     mysql: { url: v.MYSQL_URL, poolSize: v.MYSQL_POOL_SIZE, database: new URL(v.MYSQL_URL).pathname.slice(1) },
     queue: v.QUEUE,
     kafka: {
@@ -86,6 +102,7 @@ export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
       dlqTopic: v.KAFKA_DLQ_TOPIC ?? `${v.KAFKA_TOPIC}.dlq`,
       issuedTopic: v.KAFKA_ISSUED_TOPIC,
       partitions: v.KAFKA_PARTITIONS,
+      replicationFactor: v.KAFKA_REPLICATION_FACTOR,
       partitionKey: v.KAFKA_PARTITION_KEY,
       groupId: v.KAFKA_GROUP_ID,
       lingerMs: v.PRODUCER_LINGER_MS,

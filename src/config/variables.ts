@@ -23,7 +23,7 @@ export type Values<T extends VariableTable> = { readonly [K in keyof T]: ValueOf
 class Invalid extends Error {}
 export { Invalid as InvalidValue };
 
-function int(min: number, max: number): (raw: string) => number {
+export function int(min: number, max: number): (raw: string) => number {
   return (raw) => {
     if (!/^-?\d+$/.test(raw.trim())) throw new Invalid(`must be an integer between ${min} and ${max}`);
     const value = Number(raw);
@@ -40,7 +40,7 @@ function oneOf<const T extends string>(...allowed: T[]): (raw: string) => T {
   };
 }
 
-function bool(raw: string): boolean {
+export function bool(raw: string): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
   throw new Invalid('must be true/false (or 1/0)');
@@ -58,6 +58,40 @@ function url(...protocols: string[]): (raw: string) => string {
     if (!parsed.hostname) throw new Invalid('must name a host');
     return raw;
   };
+}
+
+/** One Redis Cluster to reach through its seed nodes (REDIS_URL `redis+cluster://...`). */
+export interface RedisClusterTarget {
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly tls: boolean;
+}
+
+const CLUSTER_URL = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^@/?#]+)\/?$/;
+
+/**
+ * `redis+cluster://[user[:password]@]host:port[,host:port...]` (`rediss+cluster` for TLS):
+ * the seed nodes of a Redis Cluster; undefined for a plain redis:// URL. Any one seed that
+ * answers is enough, ioredis learns the rest from it.
+ */
+export function redisClusterOf(raw: string): RedisClusterTarget | undefined {
+  if (!/^rediss?\+cluster:/.test(raw)) return undefined;
+  const match = CLUSTER_URL.exec(raw);
+  if (match === null) throw new Invalid('must be redis+cluster://[user:password@]host:port[,host:port...]');
+  const nodes = match[3]!.split(',').map((entry) => {
+    const found = /^([A-Za-z0-9.\-_]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/.exec(entry.trim());
+    if (found === null || Number(found[2]) > 65535) throw new Invalid(`has "${entry}", expected host:port for each cluster seed`);
+    return { host: found[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(found[2]) };
+  });
+  const [user, ...secret] = (match[2] ?? '').split(':');
+  const decode = (part: string | undefined): string | undefined => (part === undefined || part === '' ? undefined : decodeURIComponent(part));
+  return { nodes, username: decode(user), password: decode(secret.length === 0 ? undefined : secret.join(':')), tls: match[1] === 'rediss' };
+}
+
+function redisUrl(raw: string): string {
+  if (redisClusterOf(raw) === undefined) url('redis:', 'rediss:')(raw);
+  return raw;
 }
 
 function mysqlUrl(raw: string): string {
@@ -110,7 +144,7 @@ export const VARIABLES = {
   FRONT_DOOR_THREADS: { description: 'Front doors in this process: uWebSockets.js apps on the same port, each in its own thread with its own gate client and producer (also --threads)', default: '1', parse: int(1, 64) },
   BODY_LIMIT_BYTES: { description: 'Largest request body accepted (413 above)', default: '16384', parse: int(64, 1048576) },
   ADMIN_TOKEN: { description: 'Bearer token for admin routes; generated and logged once when unset', default: undefined, parse: optionalToken },
-  REDIS_URL: { description: 'Redis holding the admission gate', default: 'redis://127.0.0.1:6379', parse: url('redis:', 'rediss:') },
+  REDIS_URL: { description: 'Redis holding the admission gate: redis://host:port, or a Redis Cluster as redis+cluster://host:port,host:port,... (its seed nodes)', default: 'redis://127.0.0.1:6379', parse: redisUrl },
   REDIS_AUTO_PIPELINING: { description: 'Batch gate calls per event-loop tick (throughput for some p99)', default: 'true', parse: bool },
   REDIS_COMMAND_TIMEOUT_MS: { description: 'A Redis call slower than this fails (503), never hangs', default: '1000', parse: int(10, 60000) },
   REDIS_WAIT_REPLICAS: { description: 'Replicas that must confirm an admission (Redis WAIT) before its hand-off; 0: none (single node). Unconfirmed admissions are released and answered 503', default: '0', parse: int(0, 10) },
@@ -122,6 +156,7 @@ export const VARIABLES = {
   KAFKA_TOPIC: { description: 'Topic of admitted issue requests', default: 'coupon-issue-requests', parse: topicName },
   KAFKA_DLQ_TOPIC: { description: 'Dead-letter topic (defaults to <topic>.dlq)', default: undefined, parse: optionalTopic },
   KAFKA_ISSUED_TOPIC: { description: 'Optional topic with one event per stored coupon (empty: off)', default: undefined, parse: optionalTopic },
+  KAFKA_REPLICATION_FACTOR: { description: 'Replicas of each topic the service creates (default 3, or the broker count when fewer); min.insync.replicas is one less, at least 1', default: undefined, parse: optionalInt(1, 32) },
   KAFKA_PARTITIONS: { description: 'Partitions of the request topic when it is created', default: '3', parse: int(1, 1000) },
   KAFKA_PARTITION_KEY: { description: 'Message key: couponId (order per coupon) or userId (spread one hot coupon)', default: 'couponId', parse: oneOf('couponId', 'userId') },
   KAFKA_GROUP_ID: { description: 'Consumer group of the batch writers', default: 'flash-coupon-writers', parse: text(1, 200) },

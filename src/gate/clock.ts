@@ -3,7 +3,7 @@
  * window is judged by it, so every front door agrees whatever its own clock says. The offset
  * is measured with TIME (error at most half a round trip) and refreshed while running.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 
 const REFRESH_MS = 10_000;
 
@@ -11,7 +11,7 @@ export class RedisClock {
   private offsetMs = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** Measures once now (start-up waits for it), then keeps measuring in the background. */
   async start(): Promise<void> {

@@ -7,7 +7,7 @@
  * deadline on Redis's clock makes it admit nobody if it runs later, and once that deadline has
  * passed the call's hand-off marker says for sure whom it admitted (unresolved.ts).
  */
-import type { Redis } from 'ioredis';
+import { nodeServing, type RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Coupon } from '../store/coupons.js';
 import { preloadScripts } from '../redis/scripts.js';
@@ -70,7 +70,7 @@ export class Gate {
   private readonly unknown = new Map<number, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly source: GateSource,
     private readonly options: GateOptions,
   ) {
@@ -192,7 +192,8 @@ export class Gate {
     const wanted = this.options.waitReplicas ?? 0;
     if (wanted === 0) return true;
     try {
-      if ((await this.redis.wait(wanted, this.options.admitBudgetMs)) >= wanted) return true;
+      const node = await nodeServing(this.redis, couponKeys(couponId).meta);
+      if ((await node.wait(wanted, this.options.admitBudgetMs)) >= wanted) return true;
     } catch {
       // No answer to WAIT: not confirmed either.
     }

@@ -4,7 +4,7 @@
  * sorted set (score: Redis's clock), well within the time-to-live; and they register the
  * coupons they admit to, so the reconciler knows where to look for markers.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { RedisClock } from './clock.js';
 
 /** Front doors by their last beat (epoch ms, Redis's clock). */
@@ -25,7 +25,7 @@ export class FrontDoorPresence {
   private readonly registered = new Map<number, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly clock: RedisClock,
     readonly instanceId: string,
   ) {}

@@ -16,7 +16,7 @@
  * Off the request path: a request that finds the coupon missing or rebuilding only starts
  * (or joins) this work and is answered 503.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Coupon } from '../store/coupons.js';
 import type { RedisClock } from './clock.js';
@@ -61,7 +61,7 @@ export class Rebuilds {
   private stopped = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly scripts: GateScripts,
     private readonly source: RebuildSource,
     private readonly options: RebuildOptions,

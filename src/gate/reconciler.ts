@@ -7,7 +7,7 @@
  * offsets read now, so every message that was written is stored by then: a user with a row
  * keeps the admission, a user with neither a row nor a message is released.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Gate } from './gate.js';
 import { HANDOFF_COUPONS_KEY, ownerOf, type FrontDoorPresence } from './instances.js';
@@ -43,7 +43,7 @@ export class Reconciler {
 
   constructor(
     private readonly gate: Gate,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly presence: Pick<FrontDoorPresence, 'isAlive'>,
     private readonly queue: 'kafka' | 'redis',
     private readonly sources: ReconcileSources,

@@ -3,7 +3,7 @@
  * release-call-4, init-meta-1, and the rebuild's begin-rebuild-2, stage-users-2 and
  * finish-rebuild-5 (KEYS and ARGV in each file's header).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import { defineScript, integerArrayReply, integerReply, UnexpectedScriptReply, type LuaScript } from '../redis/scripts.js';
 import { AdmitStatus, GateCode } from './codes.js';
 
@@ -97,7 +97,7 @@ export interface GateScripts {
   finishRebuild: LuaScript<boolean>;
 }
 
-export function defineGateScripts(redis: Redis): GateScripts {
+export function defineGateScripts(redis: RedisClient): GateScripts {
   return {
     admit: defineScript(redis, 'admit-4', decodeAdmitReply),
     callOutcome: defineScript(redis, 'call-outcome-1', decodeCallOutcome),

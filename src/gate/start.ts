@@ -2,7 +2,7 @@
  * Composes the gate of one front door: Redis's clock, the front door's presence, the gate and
  * its reconciler. `stop()` stops them in the order a drain wants (the reconciler first).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/client.js';
 import type { Config } from '../config/index.js';
 import { processInstanceId } from '../ids.js';
 import type { Logger } from '../logger.js';
@@ -26,7 +26,7 @@ export interface RunningGate {
   stop(): Promise<void>;
 }
 
-export async function startGate(config: Config, redis: Redis, pool: Pool, log: Logger): Promise<RunningGate> {
+export async function startGate(config: Config, redis: RedisClient, pool: Pool, log: Logger): Promise<RunningGate> {
   const clock = new RedisClock(redis);
   await clock.start();
   const presence = new FrontDoorPresence(redis, clock, processInstanceId());

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './client.js';
 import { LUA_DIR } from '../paths.js';
 
 export type ScriptArg = string | number;
@@ -48,7 +49,7 @@ function sourceOf(file: string): string {
 
 type Command = (...args: ScriptArg[]) => Promise<unknown>;
 
-export function defineScript<Result>(redis: Redis, file: string, decode: (reply: unknown) => Result): LuaScript<Result> {
+export function defineScript<Result>(redis: RedisClient, file: string, decode: (reply: unknown) => Result): LuaScript<Result> {
   const keyCount = keyCountOf(file);
   const source = sourceOf(file);
   const commandName = `fc_${file.replaceAll('-', '_')}_${createHash('sha1').update(source).digest('hex').slice(0, 10)}`;
@@ -67,9 +68,14 @@ export function defineScript<Result>(redis: Redis, file: string, decode: (reply:
   };
 }
 
-/** Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing. */
-export async function preloadScripts(redis: Redis, scripts: readonly LuaScript<unknown>[]): Promise<void> {
-  await Promise.all(scripts.map((script) => redis.script('LOAD', script.source)));
+/**
+ * Loads every script into Redis now (SCRIPT LOAD), so the first request pays nothing: on a
+ * cluster into every primary, since a script cache is per node (a promoted replica starts
+ * without it: ioredis's NOSCRIPT fallback covers that).
+ */
+export async function preloadScripts(redis: RedisClient, scripts: readonly LuaScript<unknown>[]): Promise<void> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  await Promise.all(nodes.flatMap((node) => scripts.map((script) => node.script('LOAD', script.source))));
 }
 
 /** Decoders shared by the scripts' typed wrappers. */

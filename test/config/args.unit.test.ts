@@ -1,6 +1,6 @@
 /** The one argument parser: both flag forms, switches, what follows `--`, and a one-line UsageError for each slip. */
 import t from 'tap';
-import { parseFlags, UsageError } from '../../src/config/args.js';
+import { parseFlags, takeFlags, UsageError } from '../../src/config/args.js';
 
 const SPECS = { port: { type: 'string' }, queue: { type: 'string' }, 'keep-data': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -41,4 +41,15 @@ t.test('each slip is a UsageError with code USAGE and one line naming the flag',
     t.equal((err as UsageError).code, 'USAGE');
     t.equal((err as Error).message, message);
   }
+});
+
+t.test('takeFlags takes its own flags and hands the others back untouched, in order', async (t) => {
+  const specs = { 'kafka-brokers': { type: 'string' }, 'redis-cluster': { type: 'boolean' } } as const;
+  const count = (_name: string, value: string | boolean): boolean => /^\d+$/.test(String(value));
+  t.same(takeFlags(['--port', '9000', '--kafka-brokers', '3', '--redis-cluster', '--queue=redis'], specs, count), { values: { 'kafka-brokers': '3', 'redis-cluster': true }, others: ['--port', '9000', '--queue=redis'] });
+  t.same(takeFlags(['--kafka-brokers=a:1,b:2'], specs, count), { values: {}, others: ['--kafka-brokers=a:1,b:2'] }, 'a value it does not accept stays for the next reader');
+  t.same(takeFlags(['--kafka-brokers', 'a:1'], specs, count).others, ['--kafka-brokers', 'a:1']);
+  t.same(takeFlags(['--a', '--', '--redis-cluster'], specs).others, ['--a', '--', '--redis-cluster'], 'nothing after -- is taken');
+  t.throws(() => takeFlags(['--redis-cluster=yes'], specs), { message: '--redis-cluster takes no value' });
+  t.throws(() => takeFlags(['--kafka-brokers'], specs), { message: '--kafka-brokers needs a value' });
 });

@@ -103,3 +103,29 @@ t.test('the types follow the table', async (t) => {
   const config = loadConfig({ env: { QUEUE: 'redis', LOG_LEVEL: 'warn' } });
   t.same([config.queue, config.log.level, typeof config.http.port, typeof config.redis.autoPipelining], ['redis', 'warn', 'number', 'boolean']);
 });
+
+t.test('REDIS_URL names a single Redis or a Redis Cluster by its seed nodes', async (t) => {
+  t.equal(loadConfig({ env: {} }).redis.cluster, undefined, 'redis:// is a single Redis');
+  t.same(loadConfig({ env: { REDIS_URL: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001, h.example:7002' } }).redis.cluster, {
+    nodes: [{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }, { host: 'h.example', port: 7002 }],
+    username: undefined,
+    password: undefined,
+    tls: false,
+  });
+  t.same(loadConfig({ env: { REDIS_URL: 'rediss+cluster://app:p%40ss:w@[::1]:7000/' } }).redis.cluster, { nodes: [{ host: '::1', port: 7000 }], username: 'app', password: 'p@ss:w', tls: true });
+  for (const bad of ['redis+cluster://', 'redis+cluster://h', 'redis+cluster://h:1,h', 'redis+cluster://h:99999', 'redis+cluster://h:1/0']) {
+    t.throws(() => loadConfig({ env: { REDIS_URL: bad } }), /^Invalid configuration: REDIS_URL (must be redis\+cluster|has ")/, bad);
+  }
+});
+
+t.test('QUEUE=redis refuses a Redis Cluster with one line saying why', async (t) => {
+  const err = t.throws(() => loadConfig({ env: { QUEUE: 'redis', REDIS_URL: 'redis+cluster://h:7000' } })) as unknown;
+  t.ok(err instanceof AppError && err.code === 'CONFIG_INVALID');
+  t.match((err as Error).message, /^Invalid configuration: QUEUE=redis needs a single Redis, not a Redis Cluster/);
+});
+
+t.test('KAFKA_REPLICATION_FACTOR: unset means decided at start, else 1-32', async (t) => {
+  t.equal(loadConfig({ env: {} }).kafka.replicationFactor, undefined);
+  t.equal(loadConfig({ env: { KAFKA_REPLICATION_FACTOR: '2' } }).kafka.replicationFactor, 2);
+  t.throws(() => loadConfig({ env: { KAFKA_REPLICATION_FACTOR: '0' } }), /KAFKA_REPLICATION_FACTOR must be an integer between 1 and 32/);
+});

@@ -20,6 +20,8 @@ export interface SaleOptions {
   rate: number;
   concurrency?: number;
   prefix: string;
+  /** More front doors of the same service: the crowd's connections are spread over all. */
+  alsoVia?: string[];
 }
 
 export interface Sale {
@@ -37,13 +39,15 @@ export async function startSale(svc: TestService, options: SaleOptions): Promise
   const outcomes = new Map<string, Outcome>();
   const concurrency = options.concurrency ?? 32;
   const intervalMs = (1000 * concurrency) / options.rate;
+  const targets = [svc.url, ...(options.alsoVia ?? [])];
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (_unused: unknown, index: number): Promise<void> => {
+    const url = targets[index % targets.length];
     while (next < options.users) {
       const userId = `${options.prefix}-${next++}`;
       const started = Date.now();
       try {
-        const response = await fetch(`${svc.url}/api/coupons/${couponId}/issue`, {
+        const response = await fetch(`${url}/api/coupons/${couponId}/issue`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ userId }),

@@ -4,7 +4,9 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createKafka, ensureTopics } from '../../src/queue/kafka/client.js';
 import { createPool, ensureDatabase } from '../../src/store/mysql.js';
+import { startService } from '../../src/app.js';
 import { readTopic } from '../helpers/kafka-read.js';
+import { captureLog, LEVEL } from '../helpers/log.js';
 import { testConfig, uniqueName } from '../helpers/env.js';
 
 const config = testConfig();
@@ -53,4 +55,13 @@ t.test('a transaction on MariaDB commits and rolls back', async (t) => {
   const [rows] = await pool.query(`SELECT id FROM ${table}`);
   t.same(rows, [{ id: 1 }], 'the committed row stays, the rolled-back one does not');
   await pool.query(`DROP TABLE ${table}`);
+});
+
+t.test('on the single local broker the service warns at start-up that its topic has one replica', async (t) => {
+  const { log, lines } = captureLog();
+  const service = await startService(testConfig({ ROLE: 'api' }), log);
+  await service.stop();
+  const warning = lines.find((line) => line.level === LEVEL.warn && line['replicationFactor'] === 1);
+  t.ok(warning, 'one warn line carries replicationFactor 1');
+  t.match(warning?.msg, /one replica/);
 });

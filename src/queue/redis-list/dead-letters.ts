@@ -5,7 +5,7 @@
  * entries stay where they were, and letters added meanwhile (at the tail) wait for the
  * next replay. A crash after storing and before LREM replays the entry again: a duplicate.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client.js';
 import type { DeadLetterSource } from '../../consumer/replay.js';
 import type { IssuedSink } from '../../consumer/sinks.js';
 import type { RawMessage } from '../../consumer/writer-task.js';
@@ -24,7 +24,7 @@ function valueOf(entry: string): RawMessage {
   }
 }
 
-export function redisDeadLetters(redis: Redis, topic: string, issued: IssuedSink | undefined, close: () => Promise<void>): DeadLetterSource {
+export function redisDeadLetters(redis: RedisClient, topic: string, issued: IssuedSink | undefined, close: () => Promise<void>): DeadLetterSource {
   const key = redisQueueKeys(topic).deadLetters;
   return {
     issued,

@@ -1,10 +1,10 @@
 /** QUEUE=redis: the pending list plus what the consumers hold in their processing lists. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client.js';
 import { lagProbe, type LagProbe, type LagReader } from '../../lag/probe.js';
 import type { Logger } from '../../logger.js';
 import { redisQueueKeys } from './keys.js';
 
-export function redisLagProbe(redis: Redis, topic: string, log: Logger): LagProbe {
+export function redisLagProbe(redis: RedisClient, topic: string, log: Logger): LagProbe {
   const keys = redisQueueKeys(topic);
   const read: LagReader = async () => {
     const consumers = await redis.zrange(keys.consumers, 0, -1);

@@ -6,6 +6,7 @@
  * are moved back to `pending` by whoever notices.
  */
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/client.js';
 import type { DeadLetterRecord, DeadLetterSink } from '../../consumer/sinks.js';
 import { defineScript, integerReply, stringArrayReply } from '../../redis/scripts.js';
 import { redisQueueKeys, type RedisQueueKeys } from './keys.js';
@@ -46,7 +47,7 @@ export interface RedisQueue {
   deadLetterSink: DeadLetterSink;
 }
 
-export function createRedisQueue(redis: Redis, topic: string): RedisQueue {
+export function createRedisQueue(redis: RedisClient, topic: string): RedisQueue {
   const keys = redisQueueKeys(topic);
   const takeScript = defineScript(redis, 'queue-take-2', (reply) => stringArrayReply('queue-take-2', reply));
   const recoverScript = defineScript(redis, 'queue-recover-3', decodeRecoverReply);
