@@ -66,6 +66,12 @@ export class Gate {
   private callSeq = 0;
   /** Calls of this process whose admissions are not all handed off yet, by call id. */
   private readonly openCalls = new Map<string, AdmitCall>();
+  /**
+   * Calls sent and not yet answered or resolved. Their marker may already be in Redis: were
+   * the reconciler to take such a call for abandoned, it could release users about to be
+   * handed off (a 202 whose slot is sold again, then refused by the writer).
+   */
+  private readonly sentCalls = new Set<string>();
   private readonly queueKey: string | undefined;
   private readonly unknownTtlMs: number;
   private readonly rebuilding = new Map<number, Promise<boolean>>();
@@ -93,7 +99,7 @@ export class Gate {
 
   /** Ids of this process's calls still handing off (the reconciler leaves their markers alone). */
   isOpenCall(callId: string): boolean {
-    return this.openCalls.has(callId) || this.unresolved.has(callId);
+    return this.sentCalls.has(callId) || this.openCalls.has(callId) || this.unresolved.has(callId);
   }
 
   /** Calls whose answer was lost and that are still to be released (for a clean drain). */
@@ -133,6 +139,8 @@ export class Gate {
     const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list', callId, deadline];
     for (const request of requests) args.push(request.userId);
     let reply;
+    // Until it is answered or resolved, and then open or known to have admitted nobody.
+    this.sentCalls.add(callId);
     try {
       reply = await this.scripts.admit.run([keys.meta, keys.users, keys.handoff, this.queueKey ?? keys.handoff], args);
     } catch {
@@ -141,14 +149,19 @@ export class Gate {
       if (outcome === 'ADMITTED_NOBODY') return requests.map(() => UNAVAILABLE_RESULT);
       const tickets = new Map(outcome.admitted);
       const call = this.openCall(couponId, callId, outcome.admittedAt, tickets.size);
-      // Users the call admitted go on to their hand-off; the others were refused for a reason
-      // we no longer know, which 503 (retry) covers without a trace.
+      // Users the call admitted go on to their hand-off (a second request of one of them in the
+      // batch is told it already has one, as the script told it); the others were refused for
+      // a reason we no longer know, which 503 (retry) covers without a trace.
+      const handed = new Set<string>();
       return requests.map(({ userId }) => {
         const ticket = tickets.get(userId);
         if (ticket === undefined) return UNAVAILABLE_RESULT;
-        tickets.delete(userId);
+        if (handed.has(userId)) return { code: GateCode.ALREADY_ISSUED, ticket };
+        handed.add(userId);
         return { code: GateCode.ADMITTED, ticket, call };
       });
+    } finally {
+      this.sentCalls.delete(callId);
     }
     if (reply.status === 'LATE') return requests.map(() => UNAVAILABLE_RESULT);
     if (reply.status === 'MISSING') return requests.map(() => MISSING_RESULT);
