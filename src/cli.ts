@@ -11,6 +11,7 @@ type Command = (flags: readonly string[]) => Promise<void>;
 /** Loaded on demand, so `serve` never loads what the operator commands need and vice versa. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serve,
+  reconcile: async () => (await import('./commands/reconcile.js')).reconcile,
 };
 
 const USAGE = `usage: ${SERVE_USAGE}`;

@@ -1,6 +1,8 @@
 /**
  * Composes the gate of one front door: Redis's clock, the front door's presence, the gate and
  * its reconciler. `stop()` stops them in the order a drain wants (the reconciler first).
+ * `createGate` and `createReconciler` are also what `flash-coupon reconcile` builds, so the
+ * command settles markers exactly as a running front door would.
  */
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
@@ -25,27 +27,32 @@ export interface RunningGate {
   stop(): Promise<void>;
 }
 
-export async function startGate(config: Config, redis: Redis, pool: Pool, log: Logger): Promise<RunningGate> {
-  const clock = new RedisClock(redis);
-  await clock.start();
-  const presence = new FrontDoorPresence(redis, processInstanceId());
-  await presence.start();
+/** A gate on `redis`, its deadlines on `clock` (started by the caller), its calls named by `instanceId`. */
+export async function createGate(
+  config: Config,
+  redis: Redis,
+  pool: Pool,
+  log: Logger,
+  self: { instanceId: string; clock: RedisClock; onAdmitted?: (couponId: number) => void },
+): Promise<Gate> {
   const gate = new Gate(
     redis,
     { findCoupon: (id) => findCoupon(pool, id), loadHolders: (id) => loadHolders(pool, id) },
     {
-      instanceId: presence.instanceId,
-      clock,
+      ...self,
       // Half the command timeout: a call still queued in Redis by then admits nobody, and the
       // caller, which gives up at the timeout, can ask what it did without waiting further.
       admitBudgetMs: Math.max(5, Math.floor(config.redis.commandTimeoutMs / 2)),
       queueKey: config.queue === 'redis' ? redisQueueKeys(config.kafka.topic).pending : undefined,
       log: log.child({ module: 'gate' }),
-      onAdmitted: (couponId) => presence.admittedTo(couponId),
     },
   );
   await gate.load();
-  const reconciler = new Reconciler(
+  return gate;
+}
+
+export function createReconciler(config: Config, gate: Gate, redis: Redis, pool: Pool, log: Logger): Reconciler {
+  return new Reconciler(
     gate,
     redis,
     config.queue,
@@ -55,6 +62,15 @@ export async function startGate(config: Config, redis: Redis, pool: Pool, log: L
     },
     log.child({ module: 'reconciler' }),
   );
+}
+
+export async function startGate(config: Config, redis: Redis, pool: Pool, log: Logger): Promise<RunningGate> {
+  const clock = new RedisClock(redis);
+  await clock.start();
+  const presence = new FrontDoorPresence(redis, processInstanceId());
+  await presence.start();
+  const gate = await createGate(config, redis, pool, log, { instanceId: presence.instanceId, clock, onAdmitted: (couponId) => presence.admittedTo(couponId) });
+  const reconciler = createReconciler(config, gate, redis, pool, log);
   reconciler.start(config.reconcile.intervalMs);
   return {
     gate,
