@@ -6,8 +6,15 @@
 import type { Redis } from 'ioredis';
 
 const INSTANCE_PREFIX = 'flash-coupon:front-door:';
-/** Coupons with hand-off markers, scored by when a front door last admitted to them (epoch ms). */
-export const HANDOFF_COUPONS_KEY = 'flash-coupon:handoff-coupons';
+/**
+ * Coupons with hand-off markers, scored by when a front door last admitted to them (epoch ms),
+ * one register per deployment (its topic): a reconciler can only tell whether its own queue
+ * holds an admission, so it must never settle the markers of another deployment sharing the
+ * Redis (it would release admissions still in that deployment's topic).
+ */
+export function handoffCouponsKey(topic: string): string {
+  return `flash-coupon:${topic}:handoff-coupons`;
+}
 /** A front door silent this long is gone (a freeze shorter than this is survived). */
 export const INSTANCE_TTL_MS = 15_000;
 const REFRESH_MS = 3_000;
@@ -21,6 +28,8 @@ export class FrontDoorPresence {
   constructor(
     private readonly redis: Redis,
     readonly instanceId: string,
+    /** handoffCouponsKey of this deployment. */
+    private readonly couponsKey: string,
   ) {}
 
   async start(): Promise<void> {
@@ -34,7 +43,7 @@ export class FrontDoorPresence {
     const now = Date.now();
     if (now - (this.registered.get(couponId) ?? 0) < REGISTER_EVERY_MS) return;
     this.registered.set(couponId, now);
-    this.redis.zadd(HANDOFF_COUPONS_KEY, now, String(couponId)).catch(() => this.registered.delete(couponId));
+    this.redis.zadd(this.couponsKey, now, String(couponId)).catch(() => this.registered.delete(couponId));
   }
 
   async stop(): Promise<void> {

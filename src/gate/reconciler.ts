@@ -10,7 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Gate } from './gate.js';
-import { HANDOFF_COUPONS_KEY, isInstanceAlive, ownerOf } from './instances.js';
+import { isInstanceAlive, ownerOf } from './instances.js';
 import { callsReleased } from './metrics.js';
 import { parseMarker, type HandoffMarker } from './scripts.js';
 
@@ -42,6 +42,8 @@ export class Reconciler {
     private readonly gate: Gate,
     private readonly redis: Redis,
     private readonly queue: 'kafka' | 'redis',
+    /** handoffCouponsKey of this deployment: the coupons whose markers it may settle. */
+    private readonly couponsKey: string,
     private readonly sources: ReconcileSources,
     private readonly log: Logger,
   ) {}
@@ -67,12 +69,12 @@ export class Reconciler {
   /** One round over every coupon with markers. */
   async runOnce(): Promise<CallReport[]> {
     const reports: CallReport[] = [];
-    const entries = await this.redis.zrange(HANDOFF_COUPONS_KEY, 0, -1, 'WITHSCORES');
+    const entries = await this.redis.zrange(this.couponsKey, 0, -1, 'WITHSCORES');
     for (let i = 0; i < entries.length; i += 2) {
       const couponId = Number(entries[i]);
       const found = await this.reconcileCoupon(couponId);
       reports.push(...found);
-      if (found.length === 0 && Date.now() - Number(entries[i + 1]) > FORGET_AFTER_MS) await this.redis.zrem(HANDOFF_COUPONS_KEY, String(couponId));
+      if (found.length === 0 && Date.now() - Number(entries[i + 1]) > FORGET_AFTER_MS) await this.redis.zrem(this.couponsKey, String(couponId));
     }
     return reports;
   }

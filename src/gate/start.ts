@@ -15,7 +15,7 @@ import { storedUserIds } from '../store/issues.js';
 import type { Pool } from '../store/mysql.js';
 import { RedisClock } from './clock.js';
 import { Gate } from './gate.js';
-import { FrontDoorPresence } from './instances.js';
+import { FrontDoorPresence, handoffCouponsKey } from './instances.js';
 import { Reconciler } from './reconciler.js';
 
 /** How long a reconciliation waits for the writers group to catch up before trying again later. */
@@ -56,6 +56,7 @@ export function createReconciler(config: Config, gate: Gate, redis: Redis, pool:
     gate,
     redis,
     config.queue,
+    handoffCouponsKey(config.kafka.topic),
     {
       queueCaughtUp: () => groupCaughtUp(config.kafka, log, CATCH_UP_WAIT_MS),
       storedUsers: (couponId, userIds) => storedUserIds(pool, couponId, userIds),
@@ -67,7 +68,7 @@ export function createReconciler(config: Config, gate: Gate, redis: Redis, pool:
 export async function startGate(config: Config, redis: Redis, pool: Pool, log: Logger): Promise<RunningGate> {
   const clock = new RedisClock(redis);
   await clock.start();
-  const presence = new FrontDoorPresence(redis, processInstanceId());
+  const presence = new FrontDoorPresence(redis, processInstanceId(), handoffCouponsKey(config.kafka.topic));
   await presence.start();
   const gate = await createGate(config, redis, pool, log, { instanceId: presence.instanceId, clock, onAdmitted: (couponId) => presence.admittedTo(couponId) });
   const reconciler = createReconciler(config, gate, redis, pool, log);

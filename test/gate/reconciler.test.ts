@@ -3,35 +3,45 @@
  * its own front door that is still waiting for its answer. Such a call's marker is already
  * in Redis; its users may be about to get 202.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
+import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { RedisClock } from '../../src/gate/clock.js';
 import { GateCode } from '../../src/gate/codes.js';
 import { Gate } from '../../src/gate/gate.js';
 import { couponKeys } from '../../src/gate/keys.js';
+import { FrontDoorPresence, handoffCouponsKey } from '../../src/gate/instances.js';
 import { Reconciler } from '../../src/gate/reconciler.js';
 import { createRedis } from '../../src/redis/client.js';
 import { uniqueName } from '../helpers/env.js';
-import { startPrivateRedis } from '../helpers/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 
 const log = pino({ level: 'silent' });
+/** The gate needs no MySQL here: coupons are opened directly. */
+const source = { findCoupon: async () => undefined, loadHolders: async () => ({ holders: [], maxTicket: 0 }) };
 
-t.test('a call whose answer is late is not settled by its own front door\'s reconciler', async (t) => {
-  const server = await startPrivateRedis(16424);
+/** A private redis-server, the gate's fail-fast client on it and Redis's clock; all closed after the test. */
+async function privateGateRedis(t: Test, port: number, commandTimeoutMs: number): Promise<{ server: PrivateRedis; redis: Redis; clock: RedisClock }> {
+  const server = await startPrivateRedis(port);
   t.teardown(() => server.stop());
-  // The caller gives up after 200 ms; the call may run for 1 s (its deadline).
-  const redis = createRedis({ url: server.url, autoPipelining: false, commandTimeoutMs: 200 }, log, 'gate');
+  const redis = createRedis({ url: server.url, autoPipelining: false, commandTimeoutMs }, log, 'gate');
   await redis.connect();
   t.teardown(() => redis.disconnect());
   const clock = new RedisClock(redis);
   await clock.start();
-  const instanceId = uniqueName('front-door');
-  const gate = new Gate(redis, { findCoupon: async () => undefined, loadHolders: async () => ({ holders: [], maxTicket: 0 }) }, { instanceId, clock, admitBudgetMs: 1000, queueKey: undefined, log });
-  t.teardown(() => {
-    gate.stop();
-    clock.stop();
-  });
-  const couponId = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+  t.teardown(() => clock.stop());
+  return { server, redis, clock };
+}
+
+/** A coupon id no other test uses (the private Redis is empty, so any unused id will do). */
+const someCouponId = (): number => 900_000_000 + Math.floor(Math.random() * 1_000_000);
+
+t.test('a call whose answer is late is not settled by its own front door\'s reconciler', async (t) => {
+  // The caller gives up after 200 ms; the call may run for 1 s (its deadline).
+  const { server, redis, clock } = await privateGateRedis(t, 16424, 200);
+  const gate = new Gate(redis, source, { instanceId: uniqueName('front-door'), clock, admitBudgetMs: 1000, queueKey: undefined, log });
+  t.teardown(() => gate.stop());
+  const couponId = someCouponId();
   await gate.open({ couponId, totalQuantity: 1, startsAt: null, expiresAt: null } as Parameters<Gate['open']>[0]);
 
   // Redis stalls with the call in its socket; the caller times out; Redis then runs the call
@@ -47,7 +57,7 @@ t.test('a call whose answer is late is not settled by its own front door\'s reco
   // it; the queue catches up only after the caller resolved it and began the hand-off.
   let caughtUp!: () => void;
   const queueCaughtUp = new Promise<boolean>((resolve) => (caughtUp = () => resolve(true)));
-  const reconciler = new Reconciler(gate, redis, 'kafka', { queueCaughtUp: () => queueCaughtUp, storedUsers: async () => new Set() }, log);
+  const reconciler = new Reconciler(gate, redis, 'kafka', handoffCouponsKey(uniqueName('topic')), { queueCaughtUp: () => queueCaughtUp, storedUsers: async () => new Set() }, log);
   const round = reconciler.reconcileCoupon(couponId);
   const result = await admitted;
   t.equal(result.code, GateCode.ADMITTED, 'the caller learns from the marker that its user was admitted');
@@ -56,5 +66,29 @@ t.test('a call whose answer is late is not settled by its own front door\'s reco
   t.same(reports.map((r) => r.released), [0], 'the reconciler released nothing');
   t.equal(await gate.ticketOf(couponId, 'u1'), result.ticket, 'the user being handed off keeps the admission');
   t.equal((await gate.admit(couponId, 'u2')).code, GateCode.SOLD_OUT, 'the slot is not sold again');
+  await redis.del(...Object.values(couponKeys(couponId)));
+});
+
+t.test('a reconciler settles only its own deployment\'s markers, not those of another sharing the Redis', async (t) => {
+  const { redis, clock } = await privateGateRedis(t, 16430, 1000);
+  // Deployment A: a front door admits, then is gone (its presence key never refreshed again).
+  const topicA = uniqueName('topic-a');
+  const presenceA = new FrontDoorPresence(redis, uniqueName('front-door-a'), handoffCouponsKey(topicA));
+  const gateA = new Gate(redis, source, { instanceId: presenceA.instanceId, clock, admitBudgetMs: 10, queueKey: undefined, log, onAdmitted: (id) => presenceA.admittedTo(id) });
+  t.teardown(() => gateA.stop());
+  const couponId = someCouponId();
+  await gateA.open({ couponId, totalQuantity: 5, startsAt: null, expiresAt: null } as Parameters<Gate['open']>[0]);
+  t.equal((await gateA.admit(couponId, 'a1')).code, GateCode.ADMITTED);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Deployment B on the same Redis, its own queue caught up and nothing stored in it.
+  const gateB = new Gate(redis, source, { instanceId: uniqueName('front-door-b'), clock, admitBudgetMs: 10, queueKey: undefined, log });
+  t.teardown(() => gateB.stop());
+  const sources = { queueCaughtUp: async () => true, storedUsers: async () => new Set<string>() };
+  const reconcilerB = new Reconciler(gateB, redis, 'kafka', handoffCouponsKey(uniqueName('topic-b')), sources, log);
+  t.same(await reconcilerB.runOnce(), [], 'B sees no coupon of A');
+  t.equal(await gateA.ticketOf(couponId, 'a1'), 1, 'A\'s admission stays (its message may be in A\'s topic)');
+  // A's own reconciler finds it (and leaves it: the front door is alive).
+  const reconcilerA = new Reconciler(gateA, redis, 'kafka', handoffCouponsKey(topicA), sources, log);
+  t.match(await reconcilerA.runOnce(), [{ users: 1, action: 'left (front door alive)' }], 'A\'s register lists the coupon');
   await redis.del(...Object.values(couponKeys(couponId)));
 });
