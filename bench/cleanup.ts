@@ -4,7 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
-import { HANDOFF_COUPONS_KEY } from '../src/gate/instances.js';
+import { deploymentKeys } from '../src/gate/instances.js';
 import { couponKeys } from '../src/gate/keys.js';
 import { redisQueueKeys } from '../src/queue/redis-list/keys.js';
 
@@ -17,7 +17,7 @@ export async function deleteRedisKeys(redisUrl: string, couponIds: readonly numb
     await redis.connect();
     for (const couponId of couponIds) {
       await redis.del(...Object.values(couponKeys(couponId)));
-      await redis.zrem(HANDOFF_COUPONS_KEY, String(couponId));
+      if (topic !== undefined) await redis.zrem(deploymentKeys(topic).handoffCoupons, String(couponId));
     }
     if (topic !== undefined) {
       // The run's topic name is unique (bench-<run id>), so this pattern matches only its keys.

@@ -12,6 +12,7 @@ type Command = (flags: readonly string[]) => Promise<void>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./commands/serve.js')).serve,
   dlq: async () => (await import('./commands/dlq.js')).dlq,
+  reconcile: async () => (await import('./commands/reconcile.js')).reconcile,
 };
 
 const USAGE = `usage: ${SERVE_USAGE}`;

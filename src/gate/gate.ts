@@ -14,7 +14,7 @@ import { preloadScripts } from '../redis/scripts.js';
 import { AdmitBatcher, type AdmitRequest } from './admit-batcher.js';
 import type { RedisClock } from './clock.js';
 import { GateCode, type AdmitCall, type GateResult } from './codes.js';
-import { couponKeys } from './keys.js';
+import { couponKeys, type CouponKeys } from './keys.js';
 import { gateBatchSize } from './metrics.js';
 import type { FrontDoorPresence } from './instances.js';
 import { Rebuilds, type RebuildSource } from './rebuild.js';
@@ -44,6 +44,8 @@ export interface GateOptions {
   instanceId: string;
   clock: RedisClock;
   presence: Pick<FrontDoorPresence, 'live'>;
+  /** This deployment's set of coupons being rebuilt (instances.ts). */
+  rebuildingKey: string;
   /** How long after sending an admit call may still run (its deadline on Redis's clock). */
   admitBudgetMs: number;
   /** QUEUE=redis: the pending list the admit script pushes admitted requests onto. */
@@ -63,6 +65,12 @@ export class Gate {
   private callSeq = 0;
   /** Calls of this process whose admissions are not all handed off yet, by call id. */
   private readonly openCalls = new Map<string, AdmitCall>();
+  /**
+   * Calls sent and not yet answered or resolved. Their marker may already be in Redis: were
+   * the reconciler to take such a call for abandoned, it could release users about to be
+   * handed off (a 202 whose slot is sold again, then refused by the writer).
+   */
+  private readonly sentCalls = new Map<string, number>();
   private readonly queueKey: string | undefined;
   private readonly unknownTtlMs: number;
   private readonly rebuilds: Rebuilds;
@@ -82,6 +90,7 @@ export class Gate {
       instanceId: options.instanceId,
       clock: options.clock,
       presence: options.presence,
+      rebuildingKey: options.rebuildingKey,
       openCallsFor: (couponId) => this.openCallsFor(couponId),
       log: options.log,
     });
@@ -98,7 +107,7 @@ export class Gate {
 
   /** Ids of this process's calls still handing off (the reconciler leaves their markers alone). */
   isOpenCall(callId: string): boolean {
-    return this.openCalls.has(callId) || this.unresolved.has(callId);
+    return this.sentCalls.has(callId) || this.openCalls.has(callId) || this.unresolved.has(callId);
   }
 
   /** Calls whose answer was lost and that are still to be released (for a clean drain). */
@@ -115,6 +124,7 @@ export class Gate {
   private openCallsFor(couponId: number): number {
     let open = 0;
     for (const call of this.openCalls.values()) if (call.couponId === couponId) open++;
+    for (const sentFor of this.sentCalls.values()) if (sentFor === couponId) open++;
     return open;
   }
 
@@ -150,6 +160,17 @@ export class Gate {
     const deadline = Math.ceil(this.options.clock.now() + this.options.admitBudgetMs);
     const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list', callId, deadline];
     for (const request of requests) args.push(request.userId);
+    // From sending until it is open or known to have admitted nobody (WAIT included): the
+    // reconciler leaves its marker alone and a rebuild waits for it.
+    this.sentCalls.set(callId, couponId);
+    try {
+      return await this.settle(couponId, callId, deadline, keys, args, requests);
+    } finally {
+      this.sentCalls.delete(callId);
+    }
+  }
+
+  private async settle(couponId: number, callId: string, deadline: number, keys: CouponKeys, args: (string | number)[], requests: AdmitRequest[]): Promise<GateResult[]> {
     let reply;
     try {
       reply = await this.scripts.admit.run([keys.meta, keys.users, keys.handoff, this.queueKey ?? keys.handoff], args);
@@ -160,12 +181,15 @@ export class Gate {
       if (!(await this.replicated(couponId, callId, deadline))) return requests.map(() => UNAVAILABLE_RESULT);
       const tickets = new Map(outcome.admitted);
       const call = this.openCall(couponId, callId, outcome.admittedAt, tickets.size);
-      // Users the call admitted go on to their hand-off; the others were refused for a reason
-      // we no longer know, which 503 (retry) covers without a trace.
+      // Users the call admitted go on to their hand-off (a second request of one of them in the
+      // batch is told it already has one, as the script told it); the others were refused for
+      // a reason we no longer know, which 503 (retry) covers without a trace.
+      const handed = new Set<string>();
       return requests.map(({ userId }) => {
         const ticket = tickets.get(userId);
         if (ticket === undefined) return UNAVAILABLE_RESULT;
-        tickets.delete(userId);
+        if (handed.has(userId)) return { code: GateCode.ALREADY_ISSUED, ticket };
+        handed.add(userId);
         return { code: GateCode.ADMITTED, ticket, call };
       });
     }

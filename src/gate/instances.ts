@@ -3,14 +3,32 @@
  * gone and a rebuild knows whose in-flight hand-offs to wait for. Front doors beat into one
  * sorted set (score: Redis's clock), well within the time-to-live; and they register the
  * coupons they admit to, so the reconciler knows where to look for markers.
+ *
+ * Every key here belongs to one deployment (its request topic): services sharing a Redis
+ * must never settle, or wait for, each other's admissions — a reconciler can only tell
+ * whether its own queue holds an admission, and only its own front doors report to its
+ * rebuilds.
  */
 import type { RedisClient } from '../redis/client.js';
 import type { RedisClock } from './clock.js';
 
-/** Front doors by their last beat (epoch ms, Redis's clock). */
-const FRONT_DOORS_KEY = 'flash-coupon:front-doors';
-/** Coupons with hand-off markers, scored by when a front door last admitted to them (epoch ms). */
-export const HANDOFF_COUPONS_KEY = 'flash-coupon:handoff-coupons';
+export interface DeploymentKeys {
+  /** Front doors by their last beat (epoch ms, Redis's clock). */
+  frontDoors: string;
+  /** Coupons with hand-off markers, scored by when a front door last admitted to them (epoch ms). */
+  handoffCoupons: string;
+  /** Coupons being rebuilt: every front door checks it and reports itself drained for them. */
+  rebuilding: string;
+}
+
+export function deploymentKeys(topic: string): DeploymentKeys {
+  return {
+    frontDoors: `flash-coupon:${topic}:front-doors`,
+    handoffCoupons: `flash-coupon:${topic}:handoff-coupons`,
+    rebuilding: `flash-coupon:${topic}:rebuilding`,
+  };
+}
+
 /** A front door silent this long is gone (a freeze shorter than this is survived). */
 export const INSTANCE_TTL_MS = 15_000;
 /** How often a front door beats; a rebuild waits one beat for front doors to re-register after a data loss. */
@@ -28,6 +46,7 @@ export class FrontDoorPresence {
     private readonly redis: RedisClient,
     private readonly clock: RedisClock,
     readonly instanceId: string,
+    readonly keys: DeploymentKeys,
   ) {}
 
   async start(): Promise<void> {
@@ -41,7 +60,7 @@ export class FrontDoorPresence {
     const now = Date.now();
     if (now - (this.registered.get(couponId) ?? 0) < REGISTER_EVERY_MS) return;
     this.registered.set(couponId, now);
-    this.redis.zadd(HANDOFF_COUPONS_KEY, now, String(couponId)).catch(() => this.registered.delete(couponId));
+    this.redis.zadd(this.keys.handoffCoupons, now, String(couponId)).catch(() => this.registered.delete(couponId));
   }
 
   /** Coupons this front door has admitted to. */
@@ -50,13 +69,13 @@ export class FrontDoorPresence {
   }
 
   async isAlive(instanceId: string): Promise<boolean> {
-    const seen = await this.redis.zscore(FRONT_DOORS_KEY, instanceId);
+    const seen = await this.redis.zscore(this.keys.frontDoors, instanceId);
     return seen !== null && Number(seen) >= this.clock.now() - INSTANCE_TTL_MS;
   }
 
   /** The front doors that beat within the time-to-live. */
   live(): Promise<string[]> {
-    return this.redis.zrangebyscore(FRONT_DOORS_KEY, Math.floor(this.clock.now() - INSTANCE_TTL_MS), '+inf');
+    return this.redis.zrangebyscore(this.keys.frontDoors, Math.floor(this.clock.now() - INSTANCE_TTL_MS), '+inf');
   }
 
   stop(): void {
@@ -66,8 +85,8 @@ export class FrontDoorPresence {
 
   private async beat(): Promise<void> {
     const now = Math.floor(this.clock.now());
-    await this.redis.zadd(FRONT_DOORS_KEY, now, this.instanceId);
-    await this.redis.zremrangebyscore(FRONT_DOORS_KEY, '-inf', now - FORGET_AFTER_MS);
+    await this.redis.zadd(this.keys.frontDoors, now, this.instanceId);
+    await this.redis.zremrangebyscore(this.keys.frontDoors, '-inf', now - FORGET_AFTER_MS);
   }
 }
 

@@ -16,6 +16,3 @@ export function couponKeys(couponId: number): CouponKeys {
   const tag = `{coupon:${couponId}}`;
   return { meta: `${tag}:meta`, users: `${tag}:users`, handoff: `${tag}:handoff`, staging: `${tag}:staging`, drained: `${tag}:drained` };
 }
-
-/** Coupons being rebuilt: every front door checks it and reports itself drained for them. */
-export const REBUILDING_COUPONS_KEY = 'flash-coupon:rebuilding';

@@ -20,7 +20,7 @@ import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Coupon } from '../store/coupons.js';
 import type { RedisClock } from './clock.js';
-import { couponKeys, REBUILDING_COUPONS_KEY } from './keys.js';
+import { couponKeys } from './keys.js';
 import { BEAT_MS, type FrontDoorPresence } from './instances.js';
 import { LOST_MARK, type GateScripts } from './scripts.js';
 
@@ -38,6 +38,8 @@ export interface RebuildOptions {
   instanceId: string;
   clock: RedisClock;
   presence: Pick<FrontDoorPresence, 'live'>;
+  /** This deployment's set of coupons being rebuilt: every front door watches it. */
+  rebuildingKey: string;
   /** This front door's admissions of the coupon not yet handed off. */
   openCallsFor(couponId: number): number;
   log: Logger;
@@ -95,7 +97,7 @@ export class Rebuilds {
   }
 
   private async watch(): Promise<void> {
-    const coupons = await this.redis.smembers(REBUILDING_COUPONS_KEY);
+    const coupons = await this.redis.smembers(this.options.rebuildingKey);
     for (const id of coupons) this.ensure(Number(id));
   }
 
@@ -114,10 +116,10 @@ export class Rebuilds {
         await sleep(POLL_MS);
         continue;
       }
-      await this.redis.sadd(REBUILDING_COUPONS_KEY, String(couponId));
+      await this.redis.sadd(this.options.rebuildingKey, String(couponId));
       log.warn({ couponId }, 'rebuilding the gate from MySQL: the coupon answers 503 until done');
       if (await this.rebuildAsHolder(couponId, token)) {
-        await this.redis.srem(REBUILDING_COUPONS_KEY, String(couponId));
+        await this.redis.srem(this.options.rebuildingKey, String(couponId));
         log.warn({ couponId, tookMs: Date.now() - startedAt }, 'gate rebuilt from MySQL');
         return;
       }

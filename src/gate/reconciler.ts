@@ -10,7 +10,7 @@
 import type { RedisClient } from '../redis/client.js';
 import type { Logger } from '../logger.js';
 import type { Gate } from './gate.js';
-import { HANDOFF_COUPONS_KEY, ownerOf, type FrontDoorPresence } from './instances.js';
+import { ownerOf, type FrontDoorPresence } from './instances.js';
 import { couponKeys } from './keys.js';
 import { callsReleased, partialLosses } from './metrics.js';
 import { parseMarker, type HandoffMarker } from './scripts.js';
@@ -46,6 +46,8 @@ export class Reconciler {
     private readonly redis: RedisClient,
     private readonly presence: Pick<FrontDoorPresence, 'isAlive'>,
     private readonly queue: 'kafka' | 'redis',
+    /** This deployment's register of coupons with markers (instances.ts): the ones it may settle. */
+    private readonly couponsKey: string,
     private readonly sources: ReconcileSources,
     private readonly log: Logger,
   ) {}
@@ -71,13 +73,13 @@ export class Reconciler {
   /** One round over every coupon with markers. */
   async runOnce(): Promise<CallReport[]> {
     const reports: CallReport[] = [];
-    const entries = await this.redis.zrange(HANDOFF_COUPONS_KEY, 0, -1, 'WITHSCORES');
+    const entries = await this.redis.zrange(this.couponsKey, 0, -1, 'WITHSCORES');
     for (let i = 0; i < entries.length; i += 2) {
       const couponId = Number(entries[i]);
       await this.checkNotBehind(couponId);
       const found = await this.reconcileCoupon(couponId);
       reports.push(...found);
-      if (found.length === 0 && Date.now() - Number(entries[i + 1]) > FORGET_AFTER_MS) await this.redis.zrem(HANDOFF_COUPONS_KEY, String(couponId));
+      if (found.length === 0 && Date.now() - Number(entries[i + 1]) > FORGET_AFTER_MS) await this.redis.zrem(this.couponsKey, String(couponId));
     }
     return reports;
   }

@@ -1,7 +1,8 @@
 /**
  * A live flash sale for fault tests: real service processes, paced load from distinct
  * users while a fault is injected, and the same final check for every scenario:
- * rows = admitted, no duplicate, no oversell, every 202 stored, every refusal left no trace.
+ * rows = admitted, no duplicate, no oversell, every 202 stored, every refusal left no trace,
+ * and no undersell within the reconcile bound once the fault is over.
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Test } from 'tap';
@@ -22,6 +23,8 @@ export interface SaleOptions {
   prefix: string;
   /** More front doors of the same service: the crowd's connections are spread over all. */
   alsoVia?: string[];
+  /** How long a user waits for an answer before counting it lost (default 15 s). */
+  timeoutMs?: number;
 }
 
 export interface Sale {
@@ -31,6 +34,8 @@ export interface Sale {
   done: Promise<void>;
   /** How many requests were sent so far. */
   sent(): number;
+  /** No new user asks from now on (those waiting still get their answer). */
+  stop(): void;
 }
 
 /** Starts a paced crowd: each user asks once; transport errors are recorded, not retried. */
@@ -41,9 +46,10 @@ export async function startSale(svc: TestService, options: SaleOptions): Promise
   const intervalMs = (1000 * concurrency) / options.rate;
   const targets = [svc.url, ...(options.alsoVia ?? [])];
   let next = 0;
+  let stopped = false;
   const worker = async (_unused: unknown, index: number): Promise<void> => {
     const url = targets[index % targets.length];
-    while (next < options.users) {
+    while (next < options.users && !stopped) {
       const userId = `${options.prefix}-${next++}`;
       const started = Date.now();
       try {
@@ -51,7 +57,7 @@ export async function startSale(svc: TestService, options: SaleOptions): Promise
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ userId }),
-          signal: AbortSignal.timeout(15000),
+          signal: AbortSignal.timeout(options.timeoutMs ?? 15000),
         });
         await response.arrayBuffer();
         outcomes.set(userId, response.status);
@@ -63,7 +69,15 @@ export async function startSale(svc: TestService, options: SaleOptions): Promise
     }
   };
   const done = Promise.all(Array.from({ length: concurrency }, worker)).then(() => undefined);
-  return { couponId, outcomes, done, sent: () => next };
+  return {
+    couponId,
+    outcomes,
+    done,
+    sent: () => next,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }
 
 export async function waitFor<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number): Promise<T> {
@@ -147,7 +161,7 @@ export async function verifySale(t: Test, config: Config, sale: Sale, stock: num
 }
 
 /** A 503 must leave no trace: the user is unknown to the gate and may retry. */
-export async function verifyUnavailableLeftNoTrace(t: Test, svc: TestService, sale: Sale): Promise<void> {
+export async function verifyUnavailableLeftNoTrace(t: Test, svc: Pick<TestService, 'url'>, sale: Sale): Promise<void> {
   const refusedUsers = [...sale.outcomes].filter(([, outcome]) => outcome === 503).map(([user]) => user);
   for (const user of refusedUsers) {
     const status = await request(`${svc.url}/api/coupons/${sale.couponId}/issue/${user}`);
@@ -157,4 +171,107 @@ export async function verifyUnavailableLeftNoTrace(t: Test, svc: TestService, sa
     }
   }
   t.pass(`${refusedUsers.length} users answered 503 left no trace`);
+}
+
+/**
+ * Promise 4 (SPEC) and issue 14's bound: an admission never handed off is released within
+ * this long after the fault ends (presence TTL 15 s + the reconcile interval + the writers
+ * catching up), after which another user can take it.
+ */
+export const RECONCILE_BOUND_MS = 30_000;
+
+/** flash_coupon_admissions_released_total of one process, by `why` (answer_lost, reconciled). */
+export async function releasedTotal(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const totals: Record<string, number> = {};
+  for (const match of text.matchAll(/^flash_coupon_admissions_released_total\{why="([a-z_]+)"\} (\d+)$/gm)) totals[match[1] as string] = Number(match[2]);
+  return totals;
+}
+
+async function storedRows(pool: Pool, couponId: number): Promise<number> {
+  const [[row]] = await pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM user_coupon WHERE coupon_id = ?', [couponId]);
+  return Number(row?.n);
+}
+
+/**
+ * No undersell within the bound: from `faultEndedAt`, fresh users keep asking (as many as
+ * the stock not yet answered 202) until the database holds the whole stock; fails if that
+ * takes past RECONCILE_BOUND_MS. Their answers join `sale.outcomes`, so verifySale checks
+ * them too. Returns the milliseconds from the end of the fault to a full stock.
+ */
+export async function verifyNoUndersell(t: Test, config: Config, url: string, sale: Sale, stock: number, faultEndedAt: number, prefix: string): Promise<number> {
+  const pool = createPool(config.mysql, 2);
+  const deadline = faultEndedAt + RECONCILE_BOUND_MS;
+  let wave = 0;
+  let fresh = 0;
+  try {
+    for (;;) {
+      const rows = await storedRows(pool, sale.couponId);
+      if (rows >= stock) {
+        const tookMs = Date.now() - faultEndedAt;
+        t.pass(`no undersell: ${rows} rows for a stock of ${stock}, ${tookMs} ms after the fault ended (bound ${RECONCILE_BOUND_MS} ms; ${fresh} fresh users in ${wave} waves)`);
+        return tookMs;
+      }
+      if (Date.now() > deadline) {
+        t.fail(`undersell: ${rows} rows for a stock of ${stock} ${RECONCILE_BOUND_MS} ms after the fault ended, while ${fresh} fresh users asked`);
+        return Date.now() - faultEndedAt;
+      }
+      const accepted = [...sale.outcomes.values()].filter((outcome) => outcome === 202).length;
+      const ask = stock - accepted;
+      if (ask > 0) {
+        wave++;
+        const users = Array.from({ length: ask }, () => `${prefix}-w${wave}-${fresh++}`);
+        // A few connections at a time: a modest crowd on a shared machine.
+        for (let i = 0; i < users.length; i += 16) {
+          await Promise.all(
+            users.slice(i, i + 16).map(async (userId) => {
+              try {
+                const response = await fetch(`${url}/api/coupons/${sale.couponId}/issue`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId }), signal: AbortSignal.timeout(15000) });
+                await response.arrayBuffer();
+                sale.outcomes.set(userId, response.status);
+              } catch {
+                sale.outcomes.set(userId, 'error');
+              }
+            }),
+          );
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+export interface FaultSale {
+  /** The row of docs/RELIABILITY.md "Last run" this sale fills. */
+  scenario: string;
+  config: Config;
+  url: string;
+  sale: Sale;
+  stock: number;
+  faultEndedAt: number;
+  prefix: string;
+  /** flash_coupon_admissions_released_total of `url` before the sale (a test process runs several services). */
+  releasedBefore?: Record<string, number>;
+  /** Whether a user's answer may be lost (a killed process); otherwise every request must get one. */
+  answersMayBeLost?: boolean;
+  /** More figures for the result line. */
+  figures?: Record<string, number>;
+}
+
+/**
+ * Promises 1-5 of issue 14 after a fault sale: no undersell within the bound, every 202
+ * stored, no oversell or duplicate, every 503 without a trace. Prints one RESULT line.
+ */
+export async function checkPromises(t: Test, run: FaultSale): Promise<void> {
+  const fullStockAfterMs = await verifyNoUndersell(t, run.config, run.url, run.sale, run.stock, run.faultEndedAt, `${run.prefix}-after`);
+  const summary = await verifySale(t, run.config, run.sale, run.stock);
+  t.equal(summary.stored, run.stock, 'the whole stock is stored');
+  if (run.answersMayBeLost !== true) t.equal(summary.transportErrors, 0, 'every request got an answer');
+  await verifyUnavailableLeftNoTrace(t, { url: run.url }, run.sale);
+  const released = await releasedTotal(run.url);
+  const delta = (why: string): number => (released[why] ?? 0) - (run.releasedBefore?.[why] ?? 0);
+  const result = { scenario: run.scenario, requests: run.sale.outcomes.size, ...summary, releasedAnswerLost: delta('answer_lost'), releasedReconciled: delta('reconciled'), ...run.figures, fullStockAfterMs };
+  t.comment(`RESULT ${JSON.stringify(result)}`);
 }

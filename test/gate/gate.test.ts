@@ -42,6 +42,7 @@ async function newGate(client: Redis = redis, options: { queueKey?: string; admi
     instanceId: uniqueName('gate-test'),
     clock,
     presence: { live: () => Promise.resolve([]) },
+    rebuildingKey: uniqueName('flash-coupon:test:rebuilding'),
     admitBudgetMs: options.admitBudgetMs ?? 500,
     queueKey: options.queueKey,
     log: pino({ level: 'silent' }),

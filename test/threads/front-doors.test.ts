@@ -5,6 +5,7 @@
  */
 import t from 'tap';
 import { Redis } from 'ioredis';
+import { deploymentKeys } from '../../src/gate/instances.js';
 import { testConfig, uniqueName } from '../helpers/env.js';
 import { spawnService } from '../helpers/process.js';
 import type { TestService } from '../helpers/service.js';
@@ -23,7 +24,7 @@ t.test('two front doors of one process serve one port, and the sale is exact', a
   const pid = proc.child.pid as number;
   // Each front door beats its own presence entry ("<host>-<pid>-<tag>").
   const mine = await waitFor(
-    async () => (await redis.zrange('flash-coupon:front-doors', 0, -1)).filter((id) => id.includes(`-${pid}-`)),
+    async () => (await redis.zrange(deploymentKeys(topic).frontDoors, 0, -1)).filter((id) => id.includes(`-${pid}-`)),
     (ids) => ids.length >= 2,
     30000,
   );

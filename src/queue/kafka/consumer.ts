@@ -17,6 +17,9 @@ import { connectKafkaPublisher } from './publisher.js';
 
 /** kafkajs only sends a heartbeat when its own interval (3 s) is due; this just asks often. */
 const HEARTBEAT_EVERY_MS = 1_000;
+/** A member stopped by a crash kafkajs does not restart is started again after 500 ms, doubled up to 5 s. */
+const RESTART_BASE_MS = 500;
+const RESTART_MAX_MS = 5_000;
 
 async function partitionCount(kafka: KafkaClient, settings: Config['kafka']): Promise<number> {
   const admin = kafka.admin();
@@ -49,8 +52,37 @@ export async function startKafkaConsumer(config: Config, parentLog: Logger, writ
     sessionTimeout: settings.sessionTimeoutMs,
     heartbeatInterval: 3_000,
   });
-  consumer.on(consumer.events.CRASH, (event) => log.error({ err: event.payload.error.message, restart: event.payload.restart }, 'kafka consumer crashed'));
   const stopping = new AbortController();
+  // kafkajs restarts a crashed member only after errors it deems retriable. "Failed to find
+  // group coordinator" (a broker still loading its offsets topic, or back from a freeze) is
+  // not one: the member stays stopped for good (kafkajs#1445) and no row is written again
+  // while the front door keeps answering 202. Such a crash is restarted here, with backoff.
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+  const restart = (): void => {
+    if (stopping.signal.aborted || restartTimer !== undefined) return;
+    restarts++;
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (stopping.signal.aborted) return;
+      // A crash inside run() comes back through CRASH; a failed connect does not, so it is retried here.
+      consumer.connect().then(
+        () => consumer.run(runOptions),
+        (err: unknown) => {
+          log.warn({ err: (err as Error).message, restarts }, 'kafka consumer restart: cannot connect, trying again');
+          restart();
+        },
+      );
+    }, Math.min(RESTART_BASE_MS * 2 ** (restarts - 1), RESTART_MAX_MS));
+  };
+  consumer.on(consumer.events.CRASH, (event) => {
+    log.error({ err: event.payload.error.message, restart: event.payload.restart }, 'kafka consumer crashed');
+    if (!event.payload.restart) restart();
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    if (restarts > 0) log.warn({ restarts }, 'kafka consumer back in its group after a crash kafkajs does not restart');
+    restarts = 0;
+  });
 
   async function handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
@@ -95,11 +127,12 @@ export async function startKafkaConsumer(config: Config, parentLog: Logger, writ
     }
   }
 
+  const runOptions = { eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitions, eachBatch: handleBatch };
   try {
     await consumer.connect();
     // A new group starts at the beginning: requests queued before any consumer ran count.
     await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
-    await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: partitions, eachBatch: handleBatch });
+    await consumer.run(runOptions);
   } catch (err) {
     await consumer.disconnect().catch(() => undefined);
     await publisher.disconnect().catch(() => undefined);
@@ -110,6 +143,7 @@ export async function startKafkaConsumer(config: Config, parentLog: Logger, writ
   return {
     async stop() {
       stopping.abort();
+      clearTimeout(restartTimer);
       // Waits for batches in flight (they finish their write, then commit), then leaves.
       await consumer.disconnect();
       await publisher.disconnect();
