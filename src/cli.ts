@@ -4,7 +4,7 @@
  * each). Usage slips exit 2 with the usage; bad values exit 1 with one line naming them.
  */
 import { UsageError } from './config/args.js';
-import { SERVE_USAGE } from './commands/serve.js';
+import { USAGE } from './commands/usage.js';
 
 type Command = (flags: readonly string[]) => Promise<void>;
 
@@ -15,7 +15,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   reconcile: async () => (await import('./commands/reconcile.js')).reconcile,
 };
 
-const USAGE = `usage: ${SERVE_USAGE}`;
 
 async function main(): Promise<void> {
   const [name, ...flags] = process.argv.slice(2);

@@ -6,31 +6,12 @@
  * was interrupted, 2 for a usage slip. Settings are the service's (same env and flags).
  */
 import { loadConfig, type Config } from '../config/index.js';
-import { UsageError } from '../config/args.js';
+import { takeFlags, UsageError } from '../config/args.js';
 import { replayDeadLetters, type DeadLetterSource, type ReplayReport } from '../consumer/replay.js';
 import { parseCouponId } from '../http/validate.js';
 import { createLogger, type Logger } from '../logger.js';
 import { prepareDatabase } from '../store/migrations.js';
 import { createPool } from '../store/mysql.js';
-
-export const DLQ_USAGE = 'flash-coupon dlq replay [--coupon N] [--queue kafka|redis] ... (see README, Configuration)';
-
-/** Takes `--coupon N` / `--coupon=N` out; the rest are the service's settings. */
-function splitCoupon(flags: readonly string[]): { coupon: string | undefined; settings: string[] } {
-  const settings: string[] = [];
-  let coupon: string | undefined;
-  for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i] as string;
-    if (flag.startsWith('--coupon=')) coupon = flag.slice('--coupon='.length);
-    else if (flag === '--coupon') {
-      const value = flags[i + 1];
-      if (value === undefined || value.startsWith('-')) throw new UsageError('--coupon needs a value');
-      coupon = value;
-      i++;
-    } else settings.push(flag);
-  }
-  return { coupon, settings };
-}
 
 async function openSource(config: Config, log: Logger, couponId: number | undefined): Promise<DeadLetterSource> {
   if (config.queue === 'kafka') {
@@ -57,7 +38,7 @@ async function openSource(config: Config, log: Logger, couponId: number | undefi
 export async function dlq(flags: readonly string[]): Promise<void> {
   const [action, ...rest] = flags;
   if (action !== 'replay') throw new UsageError(action === undefined ? 'dlq: say what to do (replay)' : `dlq: unknown action "${action}"`);
-  const { coupon, settings } = splitCoupon(rest);
+  const { values: { coupon }, others: settings } = takeFlags(rest, { coupon: { type: 'string' } });
   // A bad id or setting: one line, exit 1 (by the dispatcher).
   const couponId = coupon === undefined ? undefined : parseCouponId(coupon);
   const config = loadConfig({ env: process.env, argv: settings });

@@ -6,7 +6,7 @@
  * then a one-line summary.
  */
 import { loadConfig } from '../config/index.js';
-import { UsageError } from '../config/args.js';
+import { takeFlags, UsageError } from '../config/args.js';
 import { AppError } from '../errors.js';
 import { RedisClock } from '../gate/clock.js';
 import type { CallReport } from '../gate/reconciler.js';
@@ -16,24 +16,6 @@ import { isCouponId, processInstanceId } from '../ids.js';
 import { createLogger } from '../logger.js';
 import { createRedis } from '../redis/client.js';
 import { createPool } from '../store/mysql.js';
-
-export const RECONCILE_USAGE = 'flash-coupon reconcile --coupon N [--queue kafka|redis] [--redis-url ...] ... (service flags)';
-
-/** Takes `--coupon N` / `--coupon=N` out of the flags; the rest are the service's settings. */
-function splitCoupon(flags: readonly string[]): { coupon: string | undefined; rest: string[] } {
-  const rest: string[] = [];
-  let coupon: string | undefined;
-  for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i] as string;
-    if (flag.startsWith('--coupon=')) coupon = flag.slice('--coupon='.length);
-    else if (flag === '--coupon') {
-      const value = flags[++i];
-      if (value === undefined || value.startsWith('-')) throw new UsageError('--coupon needs a value');
-      coupon = value;
-    } else rest.push(flag);
-  }
-  return { coupon, rest };
-}
 
 export function summarize(couponId: number, reports: readonly CallReport[]): string {
   const count = (action: CallReport['action']): number => reports.filter((r) => r.action === action).length;
@@ -46,7 +28,7 @@ export function summarize(couponId: number, reports: readonly CallReport[]): str
 }
 
 export async function reconcile(flags: readonly string[]): Promise<void> {
-  const { coupon, rest } = splitCoupon(flags);
+  const { values: { coupon }, others: rest } = takeFlags(flags, { coupon: { type: 'string' } });
   if (coupon === undefined) throw new UsageError('--coupon is required');
   const couponId = Number(coupon);
   if (!/^\d+$/.test(coupon) || !isCouponId(couponId)) throw new AppError('CONFIG_INVALID', `--coupon must be a positive integer (got ${JSON.stringify(coupon)})`);

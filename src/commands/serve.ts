@@ -8,8 +8,6 @@ import { startService } from '../app.js';
 import { createLogger } from '../logger.js';
 import { startFrontDoorThreads, unusedPort, type FrontDoorThreads } from '../threads/front-doors.js';
 
-export const SERVE_USAGE = 'flash-coupon serve [--role all|api|consumer] [--port N] [--threads N] [--queue kafka|redis] ... (see README, Configuration)';
-
 /** `--threads N` is the short name of `--front-door-threads N`. */
 function withAliases(flags: readonly string[]): string[] {
   return flags.map((flag) => (flag === '--threads' ? '--front-door-threads' : flag.startsWith('--threads=') ? `--front-door-threads=${flag.slice('--threads='.length)}` : flag));
