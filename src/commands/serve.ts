@@ -36,8 +36,14 @@ export async function serve(flags: readonly string[]): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down: no new requests, flushing the queue, finishing batches');
-    service.stop().then(
+    log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: readiness 503, no new requests, answering those in flight, flushing the queue, finishing batches');
+    // The drain gives up waiting at the deadline; this is the backstop should a close hang.
+    setTimeout(() => {
+      log.error({ left: service.progress() }, 'shutdown deadline passed: exiting with the drain unfinished');
+      log.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000).unref();
+    service.stop(config.shutdownTimeoutMs).then(
       () => {
         log.info('stopped');
         log.flush();

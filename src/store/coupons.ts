@@ -82,3 +82,9 @@ export async function loadHolders(pool: Pool, couponId: number): Promise<StoredH
   }
   return { holders, maxTicket };
 }
+
+/** The highest coupon id there is (0 with none): ids are given out in increasing order. */
+export async function highestCouponId(pool: Pool): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS id FROM coupon');
+  return Number(rows[0]?.['id'] ?? 0);
+}
