@@ -234,10 +234,13 @@ export async function startService(config: Config, log: Logger): Promise<Running
 async function closeAll(closers: Closer[], deadline: number, log: Logger, onStep?: (name: string) => void): Promise<void> {
   for (const { name, close } of closers.reverse()) {
     onStep?.(name);
+    const started = Date.now();
     try {
       await close(deadline);
     } catch (err) {
       log.warn({ part: name, err: (err as Error).message }, 'error while closing');
     }
+    // A part that holds the drain up is named, so a deadline can be sized from the log.
+    if (Date.now() - started > 1000) log.warn({ part: name, ms: Date.now() - started }, 'slow to close');
   }
 }
