@@ -1,7 +1,9 @@
 /**
  * Composes the service for its role: `api` (front door, gate, producer), `consumer`
- * (batch writers) or `all`. Start-up waits briefly for each dependency; shutdown stops
- * accepting, flushes the producer, finishes in-flight batches and closes every client.
+ * (batch writers) or `all`. Start-up waits briefly for each dependency. Shutdown (the
+ * drain) turns readiness 503 and refuses new requests at once, waits for the requests being
+ * handled, flushes the producer, finishes in-flight batches, closes the other clients and
+ * Redis last (compensations need it), all within SHUTDOWN_TIMEOUT_MS.
  */
 import { randomBytes } from 'node:crypto';
 import { collectDefaultMetrics, register } from 'prom-client';
@@ -12,11 +14,15 @@ import { Admission } from './gate/admission.js';
 import { startGate } from './gate/start.js';
 import { readinessProbe, type DependencyCheck } from './health/readiness.js';
 import { adminGuard } from './http/auth.js';
+import { CouponCeiling } from './http/coupon-ceiling.js';
+import { DrainState } from './http/drain.js';
+import { identityFrom } from './http/identity.js';
+import { rateLimitsFrom } from './http/rate-limit.js';
 import { couponRoutes } from './http/routes/coupons.js';
-import { healthRoutes } from './http/routes/health.js';
+import { healthRoutes, opsHealthRoutes } from './http/routes/health.js';
 import { issueRoutes, type IssueReader } from './http/routes/issue.js';
 import type { Route } from './http/router.js';
-import { startHttpServer } from './http/server.js';
+import { checkUwsImplementation, startHttpServer, type HttpServer } from './http/server.js';
 import { reportLagFrom, stopReportingLagFrom } from './lag/metrics.js';
 import type { LagProbe } from './lag/probe.js';
 import type { Logger } from './logger.js';
@@ -26,7 +32,7 @@ import { createLagProbe } from './queue/lag.js';
 import type { IssueQueue } from './queue/queue.js';
 import { alreadyQueued } from './queue/redis-list/handoff.js';
 import { createRedis, type RedisClient } from './redis/client.js';
-import { findCoupon } from './store/coupons.js';
+import { findCoupon, highestCouponId } from './store/coupons.js';
 import { countRejections, loadDashboardCoupons } from './store/dashboard.js';
 import { findIssue, listUserCoupons } from './store/issues.js';
 import { migrate } from './store/migrations.js';
@@ -34,8 +40,19 @@ import { createPool, ensureDatabase, type Pool } from './store/mysql.js';
 
 export interface RunningService {
   readonly port: number;
+  /** The operations listener's port, when OPS_PORT is set. */
+  readonly opsPort: number | undefined;
   readonly adminToken: string | undefined;
-  stop(): Promise<void>;
+  /** Drains and closes everything; gives up waiting on each step at `deadlineMs` from now. */
+  stop(deadlineMs?: number): Promise<void>;
+  /** What the drain is doing now and what it still waits for, for the log when it runs out of time. */
+  progress(): Record<string, unknown>;
+}
+
+interface Closer {
+  name: string;
+  /** `deadline`: the Date.now() past which it should give up what it still waits for. */
+  close: (deadline: number) => Promise<unknown>;
 }
 
 const STARTUP_WAIT_MS = 30000;
@@ -65,9 +82,16 @@ function issueReader(pool: Pool): IssueReader {
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
   // Process, heap, GC and event-loop delay metrics; once per process (tests start several services).
   if (register.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics();
-  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  checkUwsImplementation(config.http.allowUwsFallback, log.child({ module: 'http' }));
+  const closers: Closer[] = [];
+  // Closed after everything else: the gate's background compensations and the Redis-list
+  // consumers use them until the end.
+  const redisClosers: Closer[] = [];
+  const drain = new DrainState();
   const checks: DependencyCheck[] = [];
   const routes: Route[] = [];
+  /** Served by the operations listener when OPS_PORT is set, else on the public port. */
+  const opsRoutes: Route[] = [];
   let adminToken: string | undefined;
   let registerWebSockets: ((app: TemplatedApp) => void) | undefined;
   let lagProbe: LagProbe | undefined;
@@ -94,7 +118,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
   const connectRedis = async (name: string): Promise<RedisClient> => {
     const redis = createRedis(config.redis, log.child({ module: 'redis' }), name);
     await waitForDependency('redis', () => (redis.status === 'wait' ? redis.connect() : redis.ping()), log);
-    closers.push({ name: `redis-${name}`, close: () => redis.quit() });
+    redisClosers.push({ name: `redis-${name}`, close: () => redis.quit() });
     return redis;
   };
   try {
@@ -130,11 +154,17 @@ export async function startService(config: Config, log: Logger): Promise<Running
           : alreadyQueued;
       adminToken = config.adminToken;
       if (adminToken === undefined) {
+        // Never in production (config refuses to start): this token differs per process.
         adminToken = randomBytes(24).toString('base64url');
         log.warn({ adminToken }, 'ADMIN_TOKEN is not set: generated one for this run');
       }
       const admission = new Admission(gate, queue);
-      routes.push(...couponRoutes({ pool, gate, checkAdmin: adminGuard(adminToken) }), ...issueRoutes({ admission, gate, reader: issueReader(pool) }));
+      const ceiling = new CouponCeiling(() => highestCouponId(pool));
+      await ceiling.load();
+      routes.push(
+        ...couponRoutes({ pool, gate, ceiling, checkAdmin: adminGuard(adminToken) }),
+        ...issueRoutes({ admission, gate, reader: issueReader(pool), ceiling, identify: identityFrom(config.auth), limits: rateLimitsFrom(config.rateLimit, config.http.trustProxy) }),
+      );
       // The live dashboard reads the same pool and gate, once a second while watched.
       const dashboard = new Dashboard({
         coupons: (pinned, recent) => loadDashboardCoupons(pool, pinned, recent),
@@ -145,7 +175,7 @@ export async function startService(config: Config, log: Logger): Promise<Running
         log: log.child({ module: 'dashboard' }),
       });
       closers.push({ name: 'dashboard', close: async () => dashboard.stop() });
-      routes.push(...dashboard.routes());
+      opsRoutes.push(...dashboard.routes());
       registerWebSockets = (app) => dashboard.register(app);
     }
 
@@ -161,31 +191,60 @@ export async function startService(config: Config, log: Logger): Promise<Running
       const openQueue = queue;
       // Closed first (closers run in reverse): every request already answered 202 is in
       // the queue before anything else shuts.
-      closers.push({ name: 'producer', close: () => openQueue.close() });
+      closers.push({ name: 'producer', close: (deadline) => openQueue.close(Math.max(0, deadline - Date.now())) });
     }
 
-    const server = await startHttpServer(config.http, [...healthRoutes(readinessProbe(checks)), ...routes], log.child({ module: 'http' }), registerWebSockets);
-    log.info({ port: server.port, queue: config.queue }, 'flash-coupon is serving');
+    const health = { readiness: readinessProbe(checks), drain };
+    const httpLog = log.child({ module: 'http' });
+    let ops: HttpServer | undefined;
+    if (config.ops !== undefined) {
+      ops = await startHttpServer({ ...config.ops, bodyLimitBytes: config.http.bodyLimitBytes }, [...opsHealthRoutes(health), ...opsRoutes], httpLog, {
+        ...(registerWebSockets === undefined ? {} : { setup: registerWebSockets }),
+      });
+      const opsServer = ops;
+      closers.unshift({ name: 'ops-listener', close: async () => opsServer.stopAccepting() });
+    }
+    const publicRoutes = ops === undefined ? [...healthRoutes(health, true), ...routes, ...opsRoutes] : [...healthRoutes(health, false), ...routes];
+    const server = await startHttpServer(config.http, publicRoutes, httpLog, {
+      drain,
+      ...(ops === undefined && registerWebSockets !== undefined ? { setup: registerWebSockets } : {}),
+    });
+    log.info({ port: server.port, opsPort: ops?.port, queue: config.queue }, 'flash-coupon is serving');
+    let step = 'serving';
     return {
       port: server.port,
+      opsPort: ops?.port,
       adminToken,
-      async stop() {
+      progress: () => ({ step, requestsInFlight: drain.pending }),
+      async stop(deadlineMs = config.shutdownTimeoutMs) {
+        const deadline = Date.now() + deadlineMs;
+        drain.start();
         server.stopAccepting();
-        await closeAll(closers, log);
+        step = 'answering requests in flight';
+        if (!(await drain.idle(deadline - Date.now()))) log.error({ requestsInFlight: drain.pending }, 'drain deadline: requests in flight left unanswered (the reconciler settles their admissions)');
+        await closeAll([...redisClosers.reverse(), ...closers], deadline, log, (name) => {
+          step = `closing ${name}`;
+        });
+        step = 'stopped';
       },
     };
   } catch (err) {
-    await closeAll(closers, log);
+    await closeAll([...redisClosers.reverse(), ...closers], Date.now(), log);
     throw err;
   }
 }
 
-async function closeAll(closers: { name: string; close: () => Promise<unknown> }[], log: Logger): Promise<void> {
+/** Closes in reverse order of `closers` (the last opened first). */
+async function closeAll(closers: Closer[], deadline: number, log: Logger, onStep?: (name: string) => void): Promise<void> {
   for (const { name, close } of closers.reverse()) {
+    onStep?.(name);
+    const started = Date.now();
     try {
-      await close();
+      await close(deadline);
     } catch (err) {
       log.warn({ part: name, err: (err as Error).message }, 'error while closing');
     }
+    // A part that holds the drain up is named, so a deadline can be sized from the log.
+    if (Date.now() - started > 1000) log.warn({ part: name, ms: Date.now() - started }, 'slow to close');
   }
 }

@@ -21,6 +21,7 @@ export async function serve(flags: readonly string[]): Promise<void> {
   }
   // uWebSockets.js shares a port between threads (SO_REUSEPORT) only when it is named, not 0.
   if (config.http.threads > 1 && config.http.port === 0) config = { ...config, http: { ...config.http, port: await unusedPort(config.http.host) } };
+  if (config.http.threads > 1 && config.ops?.port === 0) config = { ...config, ops: { ...config.ops, port: await unusedPort(config.ops.host) } };
   const log = createLogger(config.log, { role: config.role });
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception, exiting');
@@ -34,7 +35,7 @@ export async function serve(flags: readonly string[]): Promise<void> {
   let threads: FrontDoorThreads | undefined;
   try {
     service = await startService(config, log);
-    if (config.http.threads > 1) threads = await startFrontDoorThreads(config, service.port, log);
+    if (config.http.threads > 1) threads = await startFrontDoorThreads(config, { port: service.port, opsPort: service.opsPort }, log);
   } catch (err) {
     log.fatal({ err: (err as Error).message }, 'start-up failed');
     log.flush();
@@ -48,9 +49,15 @@ export async function serve(flags: readonly string[]): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    log.info({ signal }, 'shutting down: no new requests, flushing the queue, finishing batches');
+    log.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'shutting down: readiness 503, no new requests, answering those in flight, flushing the queue, finishing batches');
     const running = service;
-    Promise.all([threads?.stop(), running.stop()]).then(
+    // The drain gives up waiting at the deadline; this is the backstop should a close hang.
+    setTimeout(() => {
+      log.error({ left: running.progress() }, 'shutdown deadline passed: exiting with the drain unfinished');
+      log.flush();
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 2000).unref();
+    Promise.all([threads?.stop(), running.stop(config.shutdownTimeoutMs)]).then(
       () => {
         log.info('stopped');
         log.flush();

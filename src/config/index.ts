@@ -15,22 +15,54 @@ export type Settings = Values<typeof VARIABLES>;
 export type Role = Settings['ROLE'];
 export type QueueKind = Settings['QUEUE'];
 export type PartitionKey = Settings['KAFKA_PARTITION_KEY'];
+export type UserAuth = Settings['USER_AUTH'];
 
 type S = Settings;
 
 export interface Config {
   readonly role: Role;
-  readonly http: { readonly host: S['HOST']; readonly port: S['PORT']; readonly bodyLimitBytes: S['BODY_LIMIT_BYTES']; readonly threads: S['FRONT_DOOR_THREADS'] };
+  readonly production: boolean;
+  readonly http: {
+    readonly host: S['HOST'];
+    readonly port: S['PORT'];
+    readonly bodyLimitBytes: S['BODY_LIMIT_BYTES'];
+    readonly allowUwsFallback: S['UWS_ALLOW_FALLBACK'];
+    readonly trustProxy: S['TRUST_PROXY'];
+    readonly threads: S['FRONT_DOOR_THREADS'];
+  };
+  /** The operations listener; undefined: its routes stay on the public port. */
+  readonly ops: { readonly host: S['OPS_HOST']; readonly port: number } | undefined;
+  readonly shutdownTimeoutMs: S['SHUTDOWN_TIMEOUT_MS'];
+  readonly auth: {
+    readonly mode: UserAuth;
+    readonly secret: S['JWT_SECRET'];
+    readonly publicKey: S['JWT_PUBLIC_KEY'];
+    readonly jwksUrl: S['JWT_JWKS_URL'];
+    readonly issuer: S['JWT_ISSUER'];
+    readonly audience: S['JWT_AUDIENCE'];
+  };
+  /** Token buckets on issue requests; a rate of 0 is off. */
+  readonly rateLimit: {
+    readonly address: { readonly perSecond: S['RATE_LIMIT_ADDRESS_PER_S']; readonly burst: S['RATE_LIMIT_ADDRESS_BURST'] };
+    readonly user: { readonly perSecond: S['RATE_LIMIT_USER_PER_S']; readonly burst: S['RATE_LIMIT_USER_BURST'] };
+  };
   /** Undefined until the service generates one at start (see app.ts). */
   readonly adminToken: S['ADMIN_TOKEN'];
   readonly redis: {
     readonly url: S['REDIS_URL'];
     /** The seed nodes when REDIS_URL names a Redis Cluster (redis+cluster://...). */
     readonly cluster: RedisClusterTarget | undefined;
-    readonly autoPipelining: S['REDIS_AUTO_PIPELINING']; readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS'];
+    readonly autoPipelining: S['REDIS_AUTO_PIPELINING'];
+    readonly commandTimeoutMs: S['REDIS_COMMAND_TIMEOUT_MS'];
     readonly waitReplicas: S['REDIS_WAIT_REPLICAS'];
   };
-  readonly mysql: { readonly url: S['MYSQL_URL']; readonly poolSize: S['MYSQL_POOL_SIZE']; readonly database: string };
+  readonly mysql: {
+    readonly url: S['MYSQL_URL'];
+    readonly poolSize: S['MYSQL_POOL_SIZE'];
+    readonly queryTimeoutMs: S['MYSQL_QUERY_TIMEOUT_MS'];
+    readonly queueLimit: S['MYSQL_QUEUE_LIMIT'];
+    readonly database: string;
+  };
   readonly queue: QueueKind;
   readonly kafka: {
     readonly brokers: Readonly<S['KAFKA_BROKERS']>;
@@ -75,12 +107,29 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+function invalid(message: string): AppError {
+  return new AppError('CONFIG_INVALID', `Invalid configuration: ${message}`);
+}
+
+/** Rules that span several variables. */
+function checkCombinations(v: Settings): void {
+  // A generated token differs per process and ends up in logs: fine on a laptop only.
+  if (v.NODE_ENV === 'production' && v.ROLE !== 'consumer' && v.ADMIN_TOKEN === undefined) {
+    throw invalid(`ADMIN_TOKEN must be set when NODE_ENV=production (role ${v.ROLE} serves the admin API)`);
+  }
+  if (v.USER_AUTH === 'jwt') {
+    const keys = [v.JWT_SECRET, v.JWT_PUBLIC_KEY, v.JWT_JWKS_URL].filter((key) => key !== undefined).length;
+    if (keys !== 1) throw invalid('USER_AUTH=jwt needs exactly one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_JWKS_URL');
+  }
+}
+
 /**
  * The Config of variables already read; a caller that reads a wider table (the local
  * stack's settings too, from one command line) passes its result here.
  */
 export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
   const { values: v, given } = read;
+  checkCombinations(v);
   const cluster = redisClusterOf(v.REDIS_URL);
   if (cluster !== undefined && v.QUEUE === 'redis') {
     // admit-4.lua pushes to the one pending list in the same step as a coupon's keys: on a
@@ -89,10 +138,24 @@ export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
   }
   const config: Config = {
     role: v.ROLE,
-    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES, threads: v.FRONT_DOOR_THREADS },
+    production: v.NODE_ENV === 'production',
+    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES, allowUwsFallback: v.UWS_ALLOW_FALLBACK, trustProxy: v.TRUST_PROXY, threads: v.FRONT_DOOR_THREADS },
+    ops: v.OPS_PORT === undefined ? undefined : { host: v.OPS_HOST, port: v.OPS_PORT },
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    auth: { mode: v.USER_AUTH, secret: v.JWT_SECRET, publicKey: v.JWT_PUBLIC_KEY, jwksUrl: v.JWT_JWKS_URL, issuer: v.JWT_ISSUER, audience: v.JWT_AUDIENCE },
+    rateLimit: {
+      address: { perSecond: v.RATE_LIMIT_ADDRESS_PER_S, burst: v.RATE_LIMIT_ADDRESS_BURST },
+      user: { perSecond: v.RATE_LIMIT_USER_PER_S, burst: v.RATE_LIMIT_USER_BURST },
+    },
     adminToken: v.ADMIN_TOKEN,
     redis: { url: v.REDIS_URL, cluster, autoPipelining: v.REDIS_AUTO_PIPELINING, commandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS, waitReplicas: v.REDIS_WAIT_REPLICAS },
-    mysql: { url: v.MYSQL_URL, poolSize: v.MYSQL_POOL_SIZE, database: new URL(v.MYSQL_URL).pathname.slice(1) },
+    mysql: {
+      url: v.MYSQL_URL,
+      poolSize: v.MYSQL_POOL_SIZE,
+      queryTimeoutMs: v.MYSQL_QUERY_TIMEOUT_MS,
+      queueLimit: v.MYSQL_QUEUE_LIMIT,
+      database: new URL(v.MYSQL_URL).pathname.slice(1),
+    },
     queue: v.QUEUE,
     kafka: {
       brokers: v.KAFKA_BROKERS,

@@ -20,7 +20,7 @@ export interface ReadVariables<T extends VariableTable> {
 }
 
 /** Values hidden from error lines, which end up in logs. */
-const SECRET = new Set(['ADMIN_TOKEN']);
+const SECRET = new Set(['ADMIN_TOKEN', 'JWT_SECRET']);
 
 export function readVariables<const T extends VariableTable>(table: T, source: ConfigSource): ReadVariables<T> {
   const names = Object.keys(table);

@@ -137,19 +137,60 @@ function optionalInt(min: number, max: number): (raw: string) => number | undefi
   return (raw) => (raw === '' ? undefined : check(raw));
 }
 
+function optionalText(min: number, max: number): (raw: string) => string | undefined {
+  const check = text(min, max);
+  return (raw) => (raw === '' ? undefined : check(raw));
+}
+
+function optionalSecret(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  // HS256 wants a key at least as long as its hash (RFC 7518 3.2).
+  if (raw.length < 32 || raw.length > 1024) throw new Invalid('must be 32-1024 characters');
+  return raw;
+}
+
+function optionalPem(raw: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!/-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----/.test(raw)) throw new Invalid('must be a PEM public key (-----BEGIN PUBLIC KEY-----)');
+  return raw;
+}
+
+function optionalUrl(...protocols: string[]): (raw: string) => string | undefined {
+  const check = url(...protocols);
+  return (raw) => (raw === '' ? undefined : check(raw));
+}
+
 export const VARIABLES = {
   ROLE: { description: 'Which parts run: all, api (front door) or consumer (batch writers)', default: 'all', parse: oneOf('all', 'api', 'consumer') },
   HOST: { description: 'Address the HTTP front door binds', default: '0.0.0.0', parse: text(1, 255) },
   PORT: { description: 'HTTP port', default: '8080', parse: int(0, 65535) },
   FRONT_DOOR_THREADS: { description: 'Front doors in this process: uWebSockets.js apps on the same port, each in its own thread with its own gate client and producer (also --threads)', default: '1', parse: int(1, 64) },
   BODY_LIMIT_BYTES: { description: 'Largest request body accepted (413 above)', default: '16384', parse: int(64, 1048576) },
-  ADMIN_TOKEN: { description: 'Bearer token for admin routes; generated and logged once when unset', default: undefined, parse: optionalToken },
+  OPS_PORT: { description: 'Operations listener (/metrics, /dashboard, detailed /readyz); unset: those stay on PORT', default: undefined, parse: optionalInt(0, 65535) },
+  OPS_HOST: { description: 'Address the operations listener binds', default: '127.0.0.1', parse: text(1, 255) },
+  NODE_ENV: { description: 'production: the api and all roles refuse to start without ADMIN_TOKEN', default: 'development', parse: text(1, 64) },
+  ADMIN_TOKEN: { description: 'Bearer token for admin routes; generated and logged once when unset (not allowed in production)', default: undefined, parse: optionalToken },
+  UWS_ALLOW_FALLBACK: { description: 'Start even when uWebSockets.js loaded its slow pure-JS fallback instead of the native addon', default: 'false', parse: bool },
+  SHUTDOWN_TIMEOUT_MS: { description: 'On SIGTERM, exit after this long even if the drain is not finished (logging what was left)', default: '25000', parse: int(1000, 600000) },
+  USER_AUTH: { description: 'Who the user is: none (userId from the body or path) or jwt (the sub of a verified Bearer token)', default: 'none', parse: oneOf('none', 'jwt') },
+  JWT_SECRET: { description: 'USER_AUTH=jwt: HS256 shared secret (32+ characters)', default: undefined, parse: optionalSecret },
+  JWT_PUBLIC_KEY: { description: 'USER_AUTH=jwt: PEM public key for RS256 or ES256 tokens', default: undefined, parse: optionalPem },
+  JWT_JWKS_URL: { description: 'USER_AUTH=jwt: JWKS endpoint for RS256/ES256 keys (cached, refreshed on an unknown kid)', default: undefined, parse: optionalUrl('https:', 'http:') },
+  JWT_ISSUER: { description: 'USER_AUTH=jwt: required iss claim (unset: not checked)', default: undefined, parse: optionalText(1, 500) },
+  JWT_AUDIENCE: { description: 'USER_AUTH=jwt: required aud claim (unset: not checked)', default: undefined, parse: optionalText(1, 500) },
+  RATE_LIMIT_ADDRESS_PER_S: { description: 'Issue requests per second per client address (token bucket; 0: off)', default: '0', parse: int(0, 1000000) },
+  RATE_LIMIT_ADDRESS_BURST: { description: 'Bucket size per client address', default: '20', parse: int(1, 1000000) },
+  RATE_LIMIT_USER_PER_S: { description: 'Issue requests per second per user (token bucket; 0: off)', default: '0', parse: int(0, 1000000) },
+  RATE_LIMIT_USER_BURST: { description: 'Bucket size per user', default: '5', parse: int(1, 1000000) },
+  TRUST_PROXY: { description: 'The client address is the last X-Forwarded-For entry (one trusted proxy in front); off: the peer address', default: 'false', parse: bool },
   REDIS_URL: { description: 'Redis holding the admission gate: redis://host:port, or a Redis Cluster as redis+cluster://host:port,host:port,... (its seed nodes)', default: 'redis://127.0.0.1:6379', parse: redisUrl },
   REDIS_AUTO_PIPELINING: { description: 'Batch gate calls per event-loop tick (throughput for some p99)', default: 'true', parse: bool },
   REDIS_COMMAND_TIMEOUT_MS: { description: 'A Redis call slower than this fails (503), never hangs', default: '1000', parse: int(10, 60000) },
   REDIS_WAIT_REPLICAS: { description: 'Replicas that must confirm an admission (Redis WAIT) before its hand-off; 0: none (single node). Unconfirmed admissions are released and answered 503', default: '0', parse: int(0, 10) },
   MYSQL_URL: { description: 'MySQL/MariaDB database (created if missing)', default: 'mysql://root@127.0.0.1:3306/flash_coupon', parse: mysqlUrl },
   MYSQL_POOL_SIZE: { description: 'Connections per pool (the API and each worker thread have one)', default: '4', parse: int(1, 100) },
+  MYSQL_QUERY_TIMEOUT_MS: { description: 'A MySQL statement slower than this fails (503 on the API) and its connection is dropped', default: '5000', parse: int(100, 600000) },
+  MYSQL_QUEUE_LIMIT: { description: 'Callers waiting for a pool connection past which new ones fail at once (503)', default: '1000', parse: int(1, 1000000) },
   QUEUE: { description: 'Queue between gate and writers: kafka, or redis (reliable list)', default: 'kafka', parse: oneOf('kafka', 'redis') },
   KAFKA_BROKERS: { description: 'Comma-separated host:port list; when unset a local broker is managed', default: '127.0.0.1:9092', parse: brokers },
   KAFKA_CLIENT_ID: { description: 'Kafka client id', default: 'flash-coupon', parse: text(1, 200) },

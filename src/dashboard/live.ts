@@ -18,6 +18,8 @@ const TOPIC = 'dashboard';
 export const LIVE_PATH = '/dashboard/live';
 /** Viewers at once; more get 503 on upgrade (each costs a socket and up to MAX_BACKPRESSURE). */
 export const MAX_VIEWERS = 64;
+/** Viewers from one address: one browser cannot take every slot. */
+export const MAX_VIEWERS_PER_ADDRESS = 4;
 /** Coupons one viewer may pin (`/dashboard?coupon=1,2`) on top of the recent ones. */
 export const MAX_PINNED = 10;
 /** Viewers only listen; anything bigger than this from them closes the socket. */
@@ -27,6 +29,20 @@ const MAX_BACKPRESSURE = 1024 * 1024;
 
 interface Viewer {
   pinned: number[];
+  address: string;
+}
+
+/**
+ * A browser always sends Origin on a WebSocket upgrade: a page from another site may not
+ * watch (cross-site WebSocket hijacking). Clients without one (curl, probes) are no browser.
+ */
+export function sameOrigin(origin: string, host: string): boolean {
+  if (origin === '') return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 export interface DashboardDeps {
@@ -58,6 +74,7 @@ export class Dashboard {
   private readonly intervalMs: number;
   private readonly viewers = new Set<WebSocket<Viewer>>();
   private readonly pinned = new Map<number, number>();
+  private readonly perAddress = new Map<string, number>();
   private app: TemplatedApp | undefined;
   private timer: NodeJS.Timeout | undefined;
   private building = false;
@@ -88,11 +105,18 @@ export class Dashboard {
       sendPingsAutomatically: true,
       upgrade: (res, req, context) => {
         // Synchronous: nothing is awaited, so the response cannot be aborted under us.
-        if (this.stopped || this.viewers.size >= MAX_VIEWERS) {
+        if (!sameOrigin(req.getHeader('origin'), req.getHeader('host'))) {
+          res.writeStatus('403 Forbidden').end('dashboard: cross-origin viewers are not allowed');
+          return;
+        }
+        const address = Buffer.from(res.getRemoteAddressAsText()).toString();
+        if (this.stopped || this.viewers.size >= MAX_VIEWERS || (this.perAddress.get(address) ?? 0) >= MAX_VIEWERS_PER_ADDRESS) {
           res.writeStatus('503 Service Unavailable').end('dashboard: too many viewers');
           return;
         }
-        const viewer: Viewer = { pinned: parsePinned(req.getQuery('coupons') ?? '') };
+        // Counted from the upgrade, so sockets opening at once cannot all pass the check.
+        this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+        const viewer: Viewer = { pinned: parsePinned(req.getQuery('coupons') ?? ''), address };
         res.upgrade(viewer, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => this.open(ws),
@@ -102,11 +126,11 @@ export class Dashboard {
   }
 
   private open(ws: WebSocket<Viewer>): void {
+    this.viewers.add(ws);
     if (this.stopped) {
       ws.end(1001, 'shutting down');
       return;
     }
-    this.viewers.add(ws);
     for (const id of ws.getUserData().pinned) this.pinned.set(id, (this.pinned.get(id) ?? 0) + 1);
     ws.subscribe(TOPIC);
     // A fresh snapshot right away, so the page is not empty for up to a second.
@@ -121,6 +145,10 @@ export class Dashboard {
   /** The socket is gone after this: only our own bookkeeping is touched. */
   private close(ws: WebSocket<Viewer>): void {
     if (!this.viewers.delete(ws)) return;
+    const { address } = ws.getUserData();
+    const fromAddress = (this.perAddress.get(address) ?? 1) - 1;
+    if (fromAddress <= 0) this.perAddress.delete(address);
+    else this.perAddress.set(address, fromAddress);
     for (const id of ws.getUserData().pinned) {
       const left = (this.pinned.get(id) ?? 1) - 1;
       if (left <= 0) this.pinned.delete(id);
@@ -146,10 +174,10 @@ export class Dashboard {
           this.publish(this.last.json);
         },
         (err: unknown) => {
-          const message = (err as Error).message;
-          if (!this.failing) this.log.warn({ err: message }, 'dashboard snapshot failed');
+          if (!this.failing) this.log.warn({ err: (err as Error).message }, 'dashboard snapshot failed');
           this.failing = true;
-          this.publish(JSON.stringify({ at: Date.now(), error: message }));
+          // The driver's message can name hosts and the database user: viewers get a fixed one.
+          this.publish(JSON.stringify({ at: Date.now(), error: 'snapshot failed: a data source is unavailable (details in the service log)' }));
         },
       )
       .finally(() => {
@@ -171,5 +199,6 @@ export class Dashboard {
     for (const ws of [...this.viewers]) ws.end(1001, 'shutting down');
     this.viewers.clear();
     this.pinned.clear();
+    this.perAddress.clear();
   }
 }

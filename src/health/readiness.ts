@@ -1,8 +1,25 @@
 /**
  * Readiness: every dependency this role needs answers. Each check has a short timeout and
  * the verdict is cached briefly, so a flood of /readyz probes never piles onto Redis,
- * MySQL or Kafka.
+ * MySQL or Kafka. A failure is reported as a fixed word, never the driver's message, which
+ * can carry hosts, ports and the database user.
  */
+import { errorCode } from '../store/unavailable.js';
+
+class CheckTimeout extends Error {}
+
+/** What a failed check says about itself, from a closed list. */
+export type FailureKind = 'timeout' | 'unreachable' | 'refused' | 'error';
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST']);
+
+function kindOf(err: unknown): FailureKind {
+  if (err instanceof CheckTimeout) return 'timeout';
+  const code = errorCode(err);
+  if (code !== undefined && UNREACHABLE.has(code)) return 'unreachable';
+  if (code !== undefined && code.startsWith('ER_')) return 'refused';
+  return 'error';
+}
 export interface DependencyCheck {
   name: string;
   check: () => Promise<unknown>;
@@ -10,12 +27,12 @@ export interface DependencyCheck {
 
 export interface Readiness {
   ready: boolean;
-  failing: { name: string; error: string }[];
+  failing: { name: string; error: FailureKind }[];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new CheckTimeout(`no answer within ${ms} ms`)), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);
@@ -23,7 +40,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
       (err: unknown) => {
         clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(err);
       },
     );
   });
@@ -38,7 +55,7 @@ export function readinessProbe(checks: DependencyCheck[], timeoutMs = 1500, cach
           await withTimeout(check(), timeoutMs);
           return undefined;
         } catch (err) {
-          return { name, error: (err as Error).message };
+          return { name, error: kindOf(err) };
         }
       }),
     );

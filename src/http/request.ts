@@ -10,15 +10,30 @@ export interface RequestContext {
   url: string;
   params: string[];
   authorization: string;
+  /** The peer's address and its X-Forwarded-For header, for per-client rate limits. */
+  remoteAddress: string;
+  forwardedFor: string;
   /** The caller's X-Request-Id (checked when used), for correlating our logs with theirs. */
   requestId: string;
   /** Resolves with the whole body; rejects with PAYLOAD_TOO_LARGE past the limit. */
   body(): Promise<Buffer>;
 }
 
+const BAD_ESCAPE = new AppError('INVALID_PATH', 'the path has a malformed percent-escape');
+
+/** A malformed escape (`%E0%A4%A`) is the client's mistake: 400, not a thrown URIError. */
+function decodeSegment(raw: string): string {
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw BAD_ESCAPE;
+  }
+}
+
 export function captureRequest(res: HttpResponse, req: HttpRequest, paramCount: number, bodyLimit: number, wantsBody: boolean): RequestContext {
   const params: string[] = [];
-  for (let i = 0; i < paramCount; i++) params.push(decodeURIComponent(req.getParameter(i) ?? ''));
+  for (let i = 0; i < paramCount; i++) params.push(decodeSegment(req.getParameter(i) ?? ''));
   const declaredLength = Number(req.getHeader('content-length') || '0');
   const body = wantsBody ? readBody(res, bodyLimit, declaredLength) : Promise.resolve(Buffer.alloc(0));
   // Without a reader the rejection of an over-long body would be unhandled.
@@ -28,23 +43,35 @@ export function captureRequest(res: HttpResponse, req: HttpRequest, paramCount: 
     url: req.getUrl(),
     params,
     authorization: req.getHeader('authorization'),
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    forwardedFor: req.getHeader('x-forwarded-for'),
     requestId: req.getHeader('x-request-id'),
     body: () => body,
   };
 }
 
+/**
+ * A body past the limit is still read, and dropped, up to this size before the 413 goes out:
+ * closing while the client is still writing makes its kernel reset the connection, and a
+ * client that does not wait for `100 Continue` (Node's http) never sees the answer. Past it,
+ * the 413 is sent at once and the connection closed.
+ */
+export const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
+
 function readBody(res: HttpResponse, limit: number, declaredLength: number): Promise<Buffer> {
-  if (declaredLength > limit) return Promise.reject(tooLarge(limit));
+  if (declaredLength > DISCARD_LIMIT_BYTES) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
     res.onData((chunk, isLast) => {
-      if (refused) return;
       size += chunk.byteLength;
-      if (size > limit) {
+      if (size > limit && !refused) {
         refused = true;
-        reject(tooLarge(limit));
+        chunks.length = 0;
+      }
+      if (refused) {
+        if (isLast || size > DISCARD_LIMIT_BYTES) reject(tooLarge(limit));
         return;
       }
       // uWS reuses the chunk's memory after this callback returns: copy it.

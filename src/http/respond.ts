@@ -13,6 +13,7 @@ const STATUS_TEXT: Record<number, string> = {
   405: '405 Method Not Allowed',
   409: '409 Conflict',
   413: '413 Payload Too Large',
+  429: '429 Too Many Requests',
   500: '500 Internal Server Error',
   503: '503 Service Unavailable',
 };
@@ -31,7 +32,7 @@ export function json(status: number, value: unknown, headers?: Record<string, st
 }
 
 export function errorReply(err: AppError): Reply {
-  return json(err.status, err.toBody());
+  return json(err.status, err.toBody(), err.headers === undefined ? undefined : { ...err.headers });
 }
 
 /** Sends a reply unless the client has gone; safe to call after an await. */

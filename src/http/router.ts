@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { DrainState } from './drain.js';
 import { isUnavailableError } from '../store/unavailable.js';
 import { httpRequests } from './metrics.js';
 import { captureRequest, type RequestContext } from './request.js';
@@ -17,6 +18,8 @@ export interface Route {
   method: 'get' | 'post';
   pattern: string;
   handler: Handler;
+  /** Still served while the process drains (liveness, readiness); others get 503 then. */
+  whileDraining?: boolean;
 }
 
 type RequestCounter = ReturnType<typeof httpRequests.labels>;
@@ -75,11 +78,19 @@ export function replyForError(err: unknown, log: Logger, ctx?: RequestContext): 
   return { ...errorReply(new AppError('INTERNAL', `internal error (request ${requestId})`)), headers: { 'X-Request-Id': requestId } };
 }
 
-function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: number, bodyLimit: number, log: Logger): void {
+/** Closes the connection too, so a client's next request goes to a process that stays. */
+const DRAINING: Reply = { ...errorReply(new AppError('UNAVAILABLE', 'this process is shutting down, nothing was reserved, please retry')), close: true };
+
+function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: number, bodyLimit: number, log: Logger, drain: DrainState | undefined): void {
   const state = { done: false };
   res.onAborted(() => {
     state.done = true;
   });
+  if (drain?.draining === true && route.whileDraining !== true) {
+    countRequest(route.pattern, req.getCaseSensitiveMethod(), DRAINING.status);
+    send(res, state, DRAINING);
+    return;
+  }
   let ctx: RequestContext;
   try {
     ctx = captureRequest(res, req, paramCount, bodyLimit, route.method === 'post');
@@ -87,7 +98,9 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
     send(res, state, replyForError(err, log));
     return;
   }
+  drain?.enter();
   const answer = (reply: Reply): void => {
+    drain?.leave();
     countRequest(route.pattern, ctx.method, reply.status);
     send(res, state, reply);
   };
@@ -103,11 +116,11 @@ function fixedReply(reply: Reply): (res: HttpResponse, req: HttpRequest) => void
   };
 }
 
-export function mountRoutes(app: TemplatedApp, routes: Route[], bodyLimit: number, log: Logger): void {
+export function mountRoutes(app: TemplatedApp, routes: Route[], bodyLimit: number, log: Logger, drain?: DrainState): void {
   const methodsByPattern = new Map<string, string[]>();
   for (const route of routes) {
     const paramCount = route.pattern.split('/').filter((part) => part.startsWith(':')).length;
-    app[route.method](route.pattern, (res, req) => serve(res, req, route, paramCount, bodyLimit, log));
+    app[route.method](route.pattern, (res, req) => serve(res, req, route, paramCount, bodyLimit, log, drain));
     methodsByPattern.set(route.pattern, [...(methodsByPattern.get(route.pattern) ?? []), route.method.toUpperCase()]);
   }
   for (const [pattern, methods] of methodsByPattern) {

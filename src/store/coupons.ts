@@ -96,3 +96,9 @@ export async function storedCounts(pool: Pool, couponId: number): Promise<{ rows
   );
   return { rows: Number(rows[0]?.n ?? 0), maxTicket: Number(rows[0]?.maxTicket ?? 0) };
 }
+
+/** The highest coupon id there is (0 with none): ids are given out in increasing order. */
+export async function highestCouponId(pool: Pool): Promise<number> {
+  const [rows] = await pool.query<RowDataPacket[]>('SELECT COALESCE(MAX(id), 0) AS id FROM coupon');
+  return Number(rows[0]?.['id'] ?? 0);
+}

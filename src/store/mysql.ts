@@ -1,13 +1,19 @@
 /**
  * MySQL/MariaDB connection pools. The database named in MYSQL_URL is created if missing,
- * so a fresh machine needs no setup.
+ * so a fresh machine needs no setup. A pool's statements time out (MYSQL_QUERY_TIMEOUT_MS)
+ * and its queue of callers waiting for a connection is bounded (MYSQL_QUEUE_LIMIT): past
+ * either the caller gets an error that store/unavailable.ts calls unavailable (503).
  */
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
 import type { Config } from '../config/index.js';
+import { errorCode } from './unavailable.js';
 
 export type { Pool };
 
-function poolOptions(url: string, poolSize: number, withDatabase: boolean): PoolOptions {
+/** The code given to mysql2's codeless "Queue limit reached." error. */
+export const POOL_QUEUE_FULL = 'POOL_QUEUE_FULL';
+
+function poolOptions(url: string, poolSize: number, withDatabase: boolean, queueLimit = 0): PoolOptions {
   const parsed = new URL(url);
   return {
     host: parsed.hostname,
@@ -17,7 +23,7 @@ function poolOptions(url: string, poolSize: number, withDatabase: boolean): Pool
     ...(withDatabase ? { database: parsed.pathname.slice(1) } : {}),
     connectionLimit: poolSize,
     waitForConnections: true,
-    queueLimit: 0,
+    queueLimit,
     connectTimeout: 5000,
     enableKeepAlive: true,
     // Dates come back as JS Date in UTC; timestamps are stored in UTC.
@@ -39,6 +45,16 @@ export async function ensureDatabase(mysqlConfig: Config['mysql']): Promise<void
   }
 }
 
+type Run = (statement: unknown, values?: unknown) => Promise<unknown>;
+
+/** mysql2's own code for a statement past its timeout; store/unavailable.ts calls it unavailable. */
+const TIMED_OUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
+
+function tagQueueFull(err: unknown): never {
+  if (err instanceof Error && err.message === 'Queue limit reached.') Object.assign(err, { code: POOL_QUEUE_FULL });
+  throw err;
+}
+
 export interface PoolSession {
   /**
    * Seconds a statement waits for a row lock (session innodb_lock_wait_timeout): writers
@@ -48,7 +64,7 @@ export interface PoolSession {
 }
 
 export function createPool(mysqlConfig: Config['mysql'], poolSize = mysqlConfig.poolSize, session: PoolSession = {}): Pool {
-  const pool = mysql.createPool(poolOptions(mysqlConfig.url, poolSize, true));
+  const pool = mysql.createPool(poolOptions(mysqlConfig.url, poolSize, true, mysqlConfig.queueLimit));
   const seconds = session.lockWaitTimeoutS;
   if (seconds !== undefined) {
     // Queued on the new connection before anything else it runs. A failure breaks nothing:
@@ -57,5 +73,33 @@ export function createPool(mysqlConfig: Config['mysql'], poolSize = mysqlConfig.
       connection.query(`SET SESSION innodb_lock_wait_timeout = ${Math.trunc(seconds)}`, () => undefined);
     });
   }
+  const timeoutMs = mysqlConfig.queryTimeoutMs;
+  // mysql2 has no pool-wide statement timeout, and its per-query one neither covers the
+  // PREPARE of an execute nor frees the connection: every query and execute gets a deadline
+  // here, and a connection whose statement missed it is destroyed, not given to the next caller.
+  const run = (method: 'query' | 'execute'): Run => async (statement, values) => {
+    const connection = await pool.getConnection().catch(tagQueueFull);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`MySQL statement took longer than ${timeoutMs} ms`), { code: TIMED_OUT })), timeoutMs);
+    });
+    const call = (connection[method].bind(connection) as Run)(statement, values);
+    let healthy = true;
+    try {
+      return await Promise.race([call, expired]);
+    } catch (err) {
+      if (errorCode(err) === TIMED_OUT) {
+        healthy = false;
+        // Fails the statement still pending on it; that failure is already answered.
+        call.catch(() => undefined);
+        connection.destroy();
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      if (healthy) connection.release();
+    }
+  };
+  Object.assign(pool, { query: run('query'), execute: run('execute') });
   return pool;
 }

@@ -19,7 +19,7 @@ export async function runFrontDoorThread(data: FrontDoorThreadData, port: Messag
     // connections still open, and it offers no way to close idle keep-alive connections: its
     // own idle timeout closes them. So the thread says it stopped only once that has passed,
     // and the process exit then ends it.
-    service.stop().then(
+    service.stop(data.config.shutdownTimeoutMs).then(
       () => setTimeout(() => port.postMessage({ type: 'stopped' } satisfies FrontDoorThreadMessage), UWS_IDLE_CLOSE_MS),
       (err: unknown) => {
         log.error({ err }, 'front-door thread stop failed');

@@ -21,7 +21,9 @@ export interface FrontDoorThreads {
   stop(): Promise<void>;
 }
 
-export async function startFrontDoorThreads(config: Config, port: number, log: Logger): Promise<FrontDoorThreads> {
+/** `ports`: what the main thread bound (the public port, and the operations port when OPS_PORT is set). */
+export async function startFrontDoorThreads(config: Config, ports: { port: number; opsPort: number | undefined }, log: Logger): Promise<FrontDoorThreads> {
+  const { port, opsPort } = ports;
   const workers: Worker[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(
@@ -39,7 +41,8 @@ export async function startFrontDoorThreads(config: Config, port: number, log: L
   try {
     for (let thread = 1; thread < config.http.threads; thread++) {
       // The same settings, on the port the main thread bound, in the role that serves HTTP only.
-      const data: FrontDoorThreadData = { config: { ...config, role: 'api', http: { ...config.http, port, threads: 1 } }, thread };
+      const ops = config.ops === undefined || opsPort === undefined ? config.ops : { ...config.ops, port: opsPort };
+      const data: FrontDoorThreadData = { config: { ...config, role: 'api', http: { ...config.http, port, threads: 1 }, ops }, thread };
       const worker = new Worker(workerFile('front-door'), { workerData: data });
       workers.push(worker);
       await new Promise<void>((resolve, reject) => {

@@ -129,3 +129,26 @@ t.test('KAFKA_REPLICATION_FACTOR: unset means decided at start, else 1-32', asyn
   t.equal(loadConfig({ env: { KAFKA_REPLICATION_FACTOR: '2' } }).kafka.replicationFactor, 2);
   t.throws(() => loadConfig({ env: { KAFKA_REPLICATION_FACTOR: '0' } }), /KAFKA_REPLICATION_FACTOR must be an integer between 1 and 32/);
 });
+
+t.test('NODE_ENV=production: the roles that serve the admin API refuse to start without ADMIN_TOKEN', async (t) => {
+  for (const role of ['api', 'all']) {
+    t.throws(() => loadConfig({ env: { NODE_ENV: 'production', ROLE: role } }), { code: 'CONFIG_INVALID', message: /ADMIN_TOKEN must be set/ }, role);
+  }
+  t.equal(loadConfig({ env: { NODE_ENV: 'production', ROLE: 'consumer' } }).production, true, 'consumer needs no admin token');
+  t.equal(loadConfig({ env: { NODE_ENV: 'production', ROLE: 'api', ADMIN_TOKEN: 'a-long-enough-token-123' } }).role, 'api');
+  t.equal(loadConfig({ env: { ROLE: 'api' } }).adminToken, undefined, 'outside production a token is generated at start');
+});
+
+t.test('USER_AUTH=jwt needs exactly one key source; the secret never shows in the error', async (t) => {
+  t.throws(() => loadConfig({ env: { USER_AUTH: 'jwt' } }), { code: 'CONFIG_INVALID', message: /exactly one of JWT_SECRET/ });
+  const secret = 's'.repeat(40);
+  t.throws(() => loadConfig({ env: { USER_AUTH: 'jwt', JWT_SECRET: secret, JWT_JWKS_URL: 'https://idp.example/jwks' } }), { code: 'CONFIG_INVALID' });
+  t.equal(loadConfig({ env: { USER_AUTH: 'jwt', JWT_SECRET: secret } }).auth.secret, secret);
+  try {
+    loadConfig({ env: { USER_AUTH: 'jwt', JWT_SECRET: 'short-secret' } });
+    t.fail('a short secret is refused');
+  } catch (err) {
+    t.match(err, { code: 'CONFIG_INVALID', message: /JWT_SECRET/ });
+    t.notMatch((err as Error).message, /short-secret/, 'the value is hidden');
+  }
+});

@@ -2,7 +2,8 @@
  * A TCP proxy in front of a real service (Redis, MariaDB, Kafka). Tests point the service
  * under test at the proxy and call `cut()` to make the dependency unreachable (every
  * connection dropped, new ones refused) and `restore()` to bring it back, without
- * disturbing the shared server that other tests use.
+ * disturbing the shared server that other tests use. `freeze()` keeps every connection open
+ * but forwards nothing (a server that stopped answering) until `thaw()`.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -10,11 +11,15 @@ export interface TcpProxy {
   port: number;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }, listenPort = 0): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  let frozen = false;
   let server: Server | undefined;
   let port = listenPort;
 
@@ -24,16 +29,18 @@ export async function startTcpProxy(target: { host: string; port: number }, list
         const upstream = connect(target);
         sockets.add(client);
         sockets.add(upstream);
+        const pair: [Socket, Socket] = [client, upstream];
         const drop = (): void => {
           client.destroy();
           upstream.destroy();
           sockets.delete(client);
           sockets.delete(upstream);
+          pairs.delete(pair);
         };
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream);
-        upstream.pipe(client);
+        pairs.add(pair);
+        if (!frozen) forward(pair);
       });
       created.once('error', reject);
       created.listen(port, '127.0.0.1', () => {
@@ -43,6 +50,11 @@ export async function startTcpProxy(target: { host: string; port: number }, list
         resolve();
       });
     });
+
+  const forward = ([client, upstream]: [Socket, Socket]): void => {
+    client.pipe(upstream);
+    upstream.pipe(client);
+  };
 
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
@@ -61,6 +73,19 @@ export async function startTcpProxy(target: { host: string; port: number }, list
     },
     cut: stop,
     restore: listen,
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    thaw() {
+      frozen = false;
+      for (const pair of pairs) forward(pair);
+    },
     close: stop,
   };
 }

@@ -10,7 +10,7 @@ import { replyForError } from '../../src/http/router.js';
 import { captureLog, LEVEL } from '../helpers/log.js';
 
 function context(requestId: string): RequestContext {
-  return { method: 'POST', url: '/api/coupons/1/issue', params: ['1'], authorization: '', requestId, body: async () => Buffer.alloc(0) };
+  return { method: 'POST', url: '/api/coupons/1/issue', params: ['1'], authorization: '', remoteAddress: '127.0.0.1', forwardedFor: '', requestId, body: async () => Buffer.alloc(0) };
 }
 
 /** The database dropped the connection, as mysql2 reports it. */

@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import { findCoupon, insertCoupon, type Coupon } from '../../store/coupons.js';
 import type { Pool } from '../../store/mysql.js';
+import type { CouponCeiling } from '../coupon-ceiling.js';
 import { parseJsonObject } from '../request.js';
 import { json } from '../respond.js';
 import type { Route } from '../router.js';
@@ -22,8 +23,8 @@ export function couponView(coupon: Coupon): Record<string, unknown> {
   };
 }
 
-export function couponRoutes(deps: { pool: Pool; gate: Gate; checkAdmin: (authorization: string) => void }): Route[] {
-  const { pool, gate, checkAdmin } = deps;
+export function couponRoutes(deps: { pool: Pool; gate: Gate; ceiling: CouponCeiling; checkAdmin: (authorization: string) => void }): Route[] {
+  const { pool, gate, ceiling, checkAdmin } = deps;
   return [
     {
       method: 'post',
@@ -32,6 +33,7 @@ export function couponRoutes(deps: { pool: Pool; gate: Gate; checkAdmin: (author
         checkAdmin(ctx.authorization);
         const coupon = await insertCoupon(pool, parseNewCoupon(parseJsonObject(await ctx.body())));
         await gate.open(coupon);
+        ceiling.raise(coupon.couponId);
         return json(201, couponView(coupon), { Location: `/api/coupons/${coupon.couponId}` });
       },
     },
@@ -40,6 +42,7 @@ export function couponRoutes(deps: { pool: Pool; gate: Gate; checkAdmin: (author
       pattern: '/api/coupons/:couponId',
       handler: async (ctx) => {
         const couponId = parseCouponId(ctx.params[0] as string);
+        await ceiling.check(couponId);
         const coupon = await findCoupon(pool, couponId);
         if (coupon === undefined) throw new AppError('COUPON_NOT_FOUND', 'no such coupon');
         // The gate's count is the live one; after a Redis loss it is rebuilt from MySQL.

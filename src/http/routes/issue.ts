@@ -2,6 +2,9 @@
 import { AppError } from '../../errors.js';
 import type { Admission } from '../../gate/admission.js';
 import type { Gate } from '../../gate/gate.js';
+import type { CouponCeiling } from '../coupon-ceiling.js';
+import type { Identify } from '../identity.js';
+import type { RateLimits } from '../rate-limit.js';
 import { parseJsonObject } from '../request.js';
 import { json } from '../respond.js';
 import type { IssueRecord } from '../../store/issues.js';
@@ -14,20 +17,36 @@ export interface IssueReader {
   couponExists(couponId: number): Promise<boolean>;
 }
 
-export function issueRoutes(deps: { admission: Admission; gate: Gate; reader: IssueReader }): Route[] {
-  const { admission, gate, reader } = deps;
+export interface IssueDeps {
+  admission: Admission;
+  gate: Gate;
+  reader: IssueReader;
+  ceiling: CouponCeiling;
+  identify: Identify;
+  limits: RateLimits;
+}
+
+export function issueRoutes(deps: IssueDeps): Route[] {
+  const { admission, gate, reader, ceiling, identify, limits } = deps;
 
   const issue: Handler = async (ctx) => {
+    // Cheapest refusals first: the address's bucket, then ids that cannot exist.
+    limits.address(ctx.remoteAddress, ctx.forwardedFor);
     const couponId = parseCouponId(ctx.params[0] as string);
-    const body = parseJsonObject(await ctx.body());
-    const userId = parseUserId(body['userId']);
+    await ceiling.check(couponId);
+    const raw = await ctx.body();
+    // With a token the body may be empty: the user is the token's.
+    const body = raw.length === 0 && ctx.authorization !== '' ? {} : parseJsonObject(raw);
+    const userId = await identify(ctx.authorization, body['userId']);
+    limits.user(userId);
     const ticket = await admission.request(couponId, userId);
     return json(202, { status: 'ACCEPTED', couponId, userId, ticket });
   };
 
   const status: Handler = async (ctx) => {
     const couponId = parseCouponId(ctx.params[0] as string);
-    const userId = parseUserId(ctx.params[1]);
+    const userId = await identify(ctx.authorization, parseUserId(ctx.params[1]));
+    await ceiling.check(couponId);
     const stored = await reader.findIssue(couponId, userId);
     if (stored?.status === 'ISSUED') return json(200, { couponId, userId, status: 'ISSUED', ticket: stored.ticket, issuedAt: stored.issuedAt.toISOString() });
     if (stored?.status === 'REJECTED') return json(200, { couponId, userId, status: 'REJECTED', ticket: stored.ticket, reason: stored.reason });
@@ -53,7 +72,7 @@ export function issueRoutes(deps: { admission: Admission; gate: Gate; reader: Is
       method: 'get',
       pattern: '/api/users/:userId/coupons',
       handler: async (ctx) => {
-        const userId = parseUserId(ctx.params[0]);
+        const userId = await identify(ctx.authorization, parseUserId(ctx.params[0]));
         return json(200, { userId, coupons: await reader.listUserCoupons(userId) });
       },
     },

@@ -6,7 +6,7 @@ import kafkajs, { type Producer } from 'kafkajs';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../logger.js';
 import { encodeIssueRequest, type IssueRequest } from '../message.js';
-import { producerBatchSize } from '../metrics.js';
+import { countShed, producerBatchSize, reportCircuit } from '../metrics.js';
 import type { IssueQueue } from '../queue.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaClient } from './client.js';
@@ -29,6 +29,7 @@ export class KafkaIssueQueue implements IssueQueue {
   private failingSince: number | undefined;
   private sendingSince: number | undefined;
   private closing = false;
+  private readonly stopReporting: () => void;
 
   private constructor(
     private readonly producer: Producer,
@@ -46,6 +47,7 @@ export class KafkaIssueQueue implements IssueQueue {
       kafka.lingerMs,
       kafka.batchMax,
     );
+    this.stopReporting = reportCircuit(() => this.failingSince !== undefined || this.stalled());
   }
 
   static async connect(client: KafkaClient, kafka: Config['kafka'], limits: HandoffLimits, log: Logger): Promise<KafkaIssueQueue> {
@@ -70,10 +72,19 @@ export class KafkaIssueQueue implements IssueQueue {
     return this.batcher.add(request);
   }
 
+  /**
+   * The circuit: open while a send has failed (its resends are the half-open probe: the first
+   * acknowledged one closes it) or is stalled. Each refusal is counted by its reason.
+   */
   accepting(): boolean {
-    if (this.closing || this.failingSince !== undefined) return false;
-    if (this.sendingSince !== undefined && Date.now() - this.sendingSince > this.limits.stallMs) return false;
-    return this.batcher.pending < this.limits.maxWaiting;
+    const refused = this.closing ? 'closing' : this.failingSince !== undefined ? 'failing' : this.stalled() ? 'stalled' : this.batcher.pending >= this.limits.maxWaiting ? 'backlog' : undefined;
+    if (refused === undefined) return true;
+    countShed(refused);
+    return false;
+  }
+
+  private stalled(): boolean {
+    return this.sendingSince !== undefined && Date.now() - this.sendingSince > this.limits.stallMs;
   }
 
   /**
@@ -109,6 +120,7 @@ export class KafkaIssueQueue implements IssueQueue {
     const drained = this.batcher.drain();
     const timedOut = await Promise.race([drained.then(() => false), sleep(deadlineMs, true, { ref: false })]);
     this.closing = true;
+    this.stopReporting();
     if (timedOut) this.log.error({ waiting: this.batcher.pending }, 'closing with admitted requests not handed off: the reconciler will settle them');
     await this.producer.disconnect();
   }

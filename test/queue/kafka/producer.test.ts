@@ -4,10 +4,17 @@
  * acknowledged (a failed send may have been written, so it can be neither undone nor
  * answered 503), and new requests are refused before the gate, leaving no trace.
  */
+import { register } from 'prom-client';
 import t from 'tap';
 import { readTopic } from '../../helpers/kafka-read.js';
 import { startPrivateBroker } from '../../helpers/kafka-broker.js';
 import { createCoupon, issue, request, startTestService } from '../../helpers/service.js';
+
+/** This process's /metrics: the sum of the samples of `name` (all labels). */
+async function metric(name: string): Promise<number> {
+  const text = await register.getSingleMetricAsString(name);
+  return text.split('\n').filter((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+}
 
 t.test('every admitted request is in Kafka exactly once with its ticket', async (t) => {
   const svc = await startTestService({ ROLE: 'api' });
@@ -42,6 +49,7 @@ t.test('a Kafka outage: admitted requests wait and end 202, new ones get 503 bef
   const couponId = await createCoupon(svc, { totalQuantity: 100 });
   t.equal((await issue(svc, couponId, 'before-1')).status, 202, 'admitted while Kafka is up');
 
+  const shedBefore = await metric('flash_coupon_shed_requests_total');
   await broker.stop();
   // Asked one after another while the first failing send is retried: those admitted before it
   // failed are held until Kafka is back; from then on new requests are refused at once.
@@ -59,6 +67,8 @@ t.test('a Kafka outage: admitted requests wait and end 202, new ones get 503 bef
     return;
   }
   const refusal = await asked[asked.length - 1]!.answer;
+  t.equal(await metric('flash_coupon_handoff_circuit_open'), 1, 'the circuit is open on /metrics');
+  t.ok((await metric('flash_coupon_shed_requests_total')) > shedBefore, 'shed requests counted (by reason: failing or stalled)');
   t.equal((refusal.body['error'] as { code: string }).code, 'UNAVAILABLE');
   t.equal((await request(`${svc.url}/api/coupons/${couponId}/issue/${refusedUser}`)).status, 404, 'no trace of the refused user');
 
@@ -73,6 +83,7 @@ t.test('a Kafka outage: admitted requests wait and end 202, new ones get 503 bef
     retried = await issue(svc, couponId, refusedUser);
   }
   t.equal(retried.status, 202, 'the refused user may retry once Kafka is back');
+  t.equal(await metric('flash_coupon_handoff_circuit_open'), 0, 'the probe (the resend) went through: the circuit is closed again');
   const users = new Set((await readTopic(svc.config.kafka.brokers, svc.config.kafka.topic, held.length + 2)).map((m) => m.userId));
   const missing = ['before-1', refusedUser, ...held].filter((user) => !users.has(user));
   t.same(missing, [], 'every 202 is in the topic');
