@@ -37,6 +37,8 @@ export interface LoadOptions {
   readonly concurrency: number;
   /** Called every second with the responses so far. */
   readonly onProgress?: (responses: number, total: number) => void;
+  /** `Authorization` header by userId (USER_AUTH=jwt runs). */
+  readonly bearerTokens?: ReadonlyMap<string, string>;
 }
 
 /** The stable error code in an error body. */
@@ -66,11 +68,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const connections = Math.min(options.concurrency, scenario.requests);
   const requestFor = (requestIndex: number): AutocannonRequest => {
     const coupon = perCoupon[couponIndexOf(scenario, requestIndex)] as (typeof perCoupon)[number];
+    const userId = userIdOf(scenario, requestIndex);
+    const authorization = options.bearerTokens?.get(userId);
     return {
       method: 'POST',
       path: coupon.path,
-      headers: { 'content-type': 'application/json' },
-      body: `{"userId":"${userIdOf(scenario, requestIndex)}"}`,
+      headers: authorization === undefined ? { 'content-type': 'application/json' } : { 'content-type': 'application/json', authorization },
+      body: `{"userId":"${userId}"}`,
       onResponse: coupon.onResponse,
     };
   };

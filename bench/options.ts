@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly partitionKey: PartitionKey | undefined;
   /** Read every process's CPU time from /proc over the run. */
   readonly cpu: boolean;
+  /** USER_AUTH=jwt: tokens signed with this HS256 secret for every user. */
+  readonly jwtSecret: string | undefined;
   readonly jsonFile: string | undefined;
   /** Running front doors to load instead of starting a service (empty: start one); connections are spread over them. */
   readonly urls: readonly string[];
@@ -60,6 +62,7 @@ export const USAGE = `usage: npm run bench -- [options] [-- service flags]
   --phase2-timeout-ms MS    give up waiting for the rows after MS (S1 60 s, S2 300 s)
   --warmup N                requests to a throw-away coupon first, so JIT and connections are warm (default 2000; 0: cold)
   --keep-data               leave the run's rows, Redis keys and topic in place
+  --jwt-secret S            the service verifies a Bearer token per request (USER_AUTH=jwt, HS256 with S, 32+ characters); tokens are signed before the clock starts
   --runs N                  run the scenario N times, each with a fresh service, and add the medians (default 1)
   --compare                 Kafka mode and Redis-list mode, one after the other, side by side
   --sweep [--scenarios s1,s2,s3] [--quick]   partitions x threads on each scenario, plus bench/results/sweep.svg
@@ -70,7 +73,7 @@ const FLAGS = {
   scenario: STRING, scenarios: STRING, queue: STRING, concurrency: STRING, partitions: STRING, threads: STRING,
   requests: STRING, users: STRING, stock: STRING, coupons: STRING, json: STRING, 'admin-token': STRING,
   'phase2-timeout-ms': STRING, warmup: STRING, runs: STRING, compare: SWITCH, sweep: SWITCH, quick: SWITCH,
-  'partition-key': STRING, cpu: SWITCH,
+  'partition-key': STRING, cpu: SWITCH, 'jwt-secret': STRING,
 } as const;
 
 const PARTITION_KEYS = ['couponId', 'userId'] as const satisfies readonly PartitionKey[];
@@ -136,6 +139,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick,
     partitionKey,
     cpu: flags.cpu === true,
+    jwtSecret: flags['jwt-secret'],
     jsonFile: flags.json,
     urls,
     adminToken: flags['admin-token'],

@@ -14,10 +14,11 @@ import { couponCounts, createCoupon, createCoupons, type CouponCounts } from './
 import { deleteKafkaRun, deleteRedisKeys } from './cleanup.js';
 import { CpuProbe } from './cpu-probe.js';
 import { BenchDb } from './db.js';
+import { jwtServiceArgs, signTokens } from './jwt.js';
 import { runLoad } from './load.js';
 import type { BenchOptions, Queue } from './options.js';
 import { summarize, label, type BenchResult, type RunSettings } from './report.js';
-import { expectedAdmissions, type Scenario } from './scenarios.js';
+import { expectedAdmissions, userIdOf, type Scenario } from './scenarios.js';
 import { externalService, startService, type ServiceHandle } from './service.js';
 
 export const RESULTS_DIR = join(PACKAGE_ROOT, 'bench', 'results');
@@ -72,10 +73,16 @@ export async function cleanUp(options: Pick<BenchOptions, 'redisUrl' | 'kafkaBro
 }
 
 /** A short load on a throw-away coupon, stored completely before the measured run starts. */
-async function warmUp(service: ServiceHandle, db: BenchDb, scenario: Scenario, requests: number, concurrency: number): Promise<number> {
+async function warmUp(service: ServiceHandle, db: BenchDb, scenario: Scenario, requests: number, concurrency: number, bearerTokens: ReadonlyMap<string, string> | undefined): Promise<number> {
   const stock = Math.max(1, Math.floor(requests / 10));
   const couponId = await createCoupon(service.url, service.adminToken, 'bench warm-up', stock);
-  const load = await runLoad({ urls: service.urls, couponIds: [couponId], scenario: { ...scenario, requests, users: requests, stock, coupons: 1 }, concurrency: Math.min(concurrency, requests) });
+  const load = await runLoad({
+    urls: service.urls,
+    couponIds: [couponId],
+    scenario: { ...scenario, requests, users: requests, stock, coupons: 1 },
+    concurrency: Math.min(concurrency, requests),
+    ...(bearerTokens === undefined ? {} : { bearerTokens }),
+  });
   const accepted = load.statusCounts['202'] ?? 0;
   const wait = await db.waitForRows([couponId], accepted, 60_000);
   if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${accepted} rows were stored within 60 s`);
@@ -111,7 +118,7 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
           mysqlUrl: options.mysqlUrl,
           redisUrl: options.redisUrl,
           kafkaBrokers: options.kafkaBrokers,
-          extraArgs: options.serviceArgs,
+          extraArgs: options.jwtSecret === undefined ? options.serviceArgs : [...jwtServiceArgs(options.jwtSecret), ...options.serviceArgs],
           runId,
           logDir: RESULTS_DIR,
         });
@@ -121,7 +128,9 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
   try {
     say(`service ready at ${service.url}${service.topic === undefined ? '' : ` (topic ${service.topic}, log ${service.logFile})`}`);
     await db.connect();
-    if (options.warmup > 0) coupons.push(await warmUp(service, db, scenario, options.warmup, settings.concurrency));
+    const users = (requests: number): string[] => Array.from({ length: Math.min(requests, scenario.users) }, (_, i) => userIdOf(scenario, i));
+    const bearerTokens = options.jwtSecret === undefined ? undefined : await signTokens(options.jwtSecret, users(Math.max(scenario.requests, options.warmup)));
+    if (options.warmup > 0) coupons.push(await warmUp(service, db, scenario, options.warmup, settings.concurrency, bearerTokens));
     const couponIds = await createCoupons(service.url, service.adminToken, `bench ${scenario.name} ${runId}`, scenario.stock, scenario.coupons);
     coupons.push(...couponIds);
     const couponId = couponIds[0] as number;
@@ -136,6 +145,7 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
       scenario,
       concurrency: settings.concurrency,
       onProgress: (done, total) => say(`phase 1: ${done}/${total} responses`),
+      ...(bearerTokens === undefined ? {} : { bearerTokens }),
     });
     const successes = load.statusCounts['202'] ?? 0;
     const timeoutMs = options.phase2TimeoutMs ?? scenario.phase2TimeoutMs;

@@ -1,7 +1,7 @@
 /**
  * Who is asking. USER_AUTH=none: the userId the request names (body or path), as before.
- * USER_AUTH=jwt: the `sub` of a verified `Authorization: Bearer <JWT>` (jose: HS256 with a
- * secret, RS256/ES256 with a PEM key or a JWKS endpoint); a userId the request names must be
+ * USER_AUTH=jwt: the `sub` of a verified `Authorization: Bearer <JWT>` (HS256 with a secret:
+ * hs256.ts; RS256/ES256 with a PEM key or a JWKS endpoint: jose); a userId the request names must be
  * that user. A verified token is remembered until it expires, so a client repeating its
  * token is not verified again (bounded, oldest dropped first).
  */
@@ -10,6 +10,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetK
 import type { Config } from '../config/index.js';
 import { AppError } from '../errors.js';
 import { isUserId } from '../ids.js';
+import { hs256Verifier, TokenRejected } from './hs256.js';
 import { parseUserId } from './validate.js';
 
 /** The user a request acts for; `named` is the userId it names (body or path), if any. */
@@ -65,8 +66,8 @@ export function identityFrom(auth: Config['auth']): Identify {
   };
 }
 
-function keyOf(auth: Config['auth']): { key: Uint8Array | KeyObject | JWTVerifyGetKey; algorithms: string[] } {
-  if (auth.secret !== undefined) return { key: new TextEncoder().encode(auth.secret), algorithms: ['HS256'] };
+/** RS256/ES256 keys for jose (HS256 is hs256.ts). */
+function keyOf(auth: Config['auth']): { key: KeyObject | JWTVerifyGetKey; algorithms: string[] } {
   if (auth.publicKey !== undefined) {
     const key = createPublicKey(auth.publicKey);
     return { key, algorithms: key.asymmetricKeyType === 'ec' ? ['ES256'] : ['RS256'] };
@@ -79,6 +80,20 @@ function keyOf(auth: Config['auth']): { key: Uint8Array | KeyObject | JWTVerifyG
 }
 
 function tokenVerifier(auth: Config['auth']): (token: string) => Promise<{ sub: string; exp: number | undefined }> {
+  if (auth.secret !== undefined) {
+    const verify = hs256Verifier(auth.secret, { leewayS: LEEWAY_S, issuer: auth.issuer, audience: auth.audience });
+    return async (token) => {
+      let payload;
+      try {
+        payload = verify(token);
+      } catch (err) {
+        if (err instanceof TokenRejected) throw unauthorized(err.reason);
+        throw err;
+      }
+      if (!isUserId(payload['sub'])) throw unauthorized('sub is not a valid userId');
+      return { sub: payload['sub'], exp: typeof payload['exp'] === 'number' ? payload['exp'] : undefined };
+    };
+  }
   const { key, algorithms } = keyOf(auth);
   const options = {
     algorithms,
