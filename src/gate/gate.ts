@@ -24,6 +24,8 @@ import { UnresolvedCalls } from './unresolved.js';
 /** Shared answers for a whole batch; never mutated. */
 const MISSING_RESULT: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
 const UNAVAILABLE_RESULT: GateResult = Object.freeze({ code: GateCode.UNAVAILABLE, ticket: 0 });
+/** After a WAIT that went unconfirmed, the coupon's calls get 503 without Redis this long. */
+const UNREPLICATED_PAUSE_MS = 1000;
 
 export type GateSource = RebuildSource;
 
@@ -74,6 +76,12 @@ export class Gate {
    * them); the restart watch notices a new primary only seconds later, too late by then.
    */
   private readonly handedOffUpTo = new Map<number, number>();
+  /**
+   * Coupons whose last WAIT went unconfirmed (their shard has no replica that answers), until
+   * when (Date.now()). WAIT blocks the shard's one connection for its whole timeout: calling it
+   * for every batch would queue every call behind it, and answers would take seconds.
+   */
+  private readonly unreplicatedUntil = new Map<number, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -155,6 +163,11 @@ export class Gate {
   }
 
   private async decide(couponId: number, requests: AdmitRequest[]): Promise<GateResult[]> {
+    const paused = this.unreplicatedUntil.get(couponId);
+    if (paused !== undefined) {
+      if (Date.now() < paused) return requests.map(() => UNAVAILABLE_RESULT);
+      this.unreplicatedUntil.delete(couponId);
+    }
     const keys = couponKeys(couponId);
     const callId = `${this.options.instanceId}:${++this.callSeq}`;
     const deadline = Math.ceil(this.options.clock.now() + this.options.admitBudgetMs);
@@ -216,6 +229,7 @@ export class Gate {
       // No answer to WAIT: not confirmed either.
     }
     this.unresolved.releaseLater(couponId, callId, deadline, 'not_replicated');
+    this.unreplicatedUntil.set(couponId, Date.now() + UNREPLICATED_PAUSE_MS);
     return false;
   }
 
