@@ -12,6 +12,11 @@ A call that admits anyone leaves a hand-off marker: the users and tickets it adm
 the caller has handed them to the queue and deletes it. A marker left behind (a crash, a
 lost answer) is how the reconciler finds admissions that were never handed off.
 
+The caller sends the highest ticket it has handed off for the coupon: a gate whose ticket
+sequence is behind it lost admissions (a failover to a replica that lagged, a restart from an
+older snapshot). Admitting on it would sell their stock a second time, so it admits nobody
+(BEHIND) and the caller rebuilds the gate from MySQL first.
+
 With QUEUE=redis each admitted request is also pushed onto the reliable list queue (KEYS[4])
 in the same step, so admission and hand-off can never be split.
 
@@ -26,9 +31,11 @@ ARGV[1]  couponId (for the queued message)
 ARGV[2]  'list' to push each admitted request onto KEYS[4], 'none' otherwise
 ARGV[3]  callId: unique per call, "<front-door instance>:<n>"
 ARGV[4]  deadline, epoch ms on Redis's clock (0: none)
-ARGV[5..] userIds, in arrival order (already validated: [A-Za-z0-9_.:@-]{1,64}, no escaping needed)
+ARGV[5]  floor: the highest ticket the caller has handed off for the coupon (0: none)
+ARGV[6..] userIds, in arrival order (already validated: [A-Za-z0-9_.:@-]{1,64}, no escaping needed)
 
 Returns, by its first element (mirrored by AdmitStatus in src/gate/codes.ts):
+  {-3}                      BEHIND: the ticket sequence is below the floor (data lost); nothing was written
   {-2}                      REBUILDING: the gate is being rebuilt from MySQL; nothing was written
   {-1}                      LATE: the deadline had passed; nothing was written
   {0}                       MISSING: the coupon's gate keys are absent (unknown coupon, or Redis lost them)
@@ -51,11 +58,14 @@ if not meta[1] then
   return {0}
 end
 local total, admitted, seq = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
+if seq < tonumber(ARGV[5]) then
+  return {-3}
+end
 local startsAt, expiresAt = tonumber(meta[4]), tonumber(meta[5])
 local replies, answered, queued, marker = {1, now}, {0, 0, 0, 0, 0}, {}, {}
 local firstSeq = seq
 local push = ARGV[2] == 'list'
-for i = 5, #ARGV do
+for i = 6, #ARGV do
   local userId = ARGV[i]
   local code, ticket = 3, 0
   if startsAt > 0 and now < startsAt then

@@ -64,7 +64,7 @@ export class Admission {
     } finally {
       handoffTimer();
     }
-    this.gate.handedOff(call);
+    this.gate.handedOff(call, result.ticket);
     countAdmission('ADMITTED');
     return result.ticket;
   }

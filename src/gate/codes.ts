@@ -13,7 +13,7 @@ export const GateCode = {
 export type GateCode = (typeof GateCode)[keyof typeof GateCode];
 
 /** The first element of admit-4's reply: what happened to the call as a whole. */
-export const AdmitStatus = { REBUILDING: -2, LATE: -1, MISSING: 0, DECIDED: 1 } as const;
+export const AdmitStatus = { BEHIND: -3, REBUILDING: -2, LATE: -1, MISSING: 0, DECIDED: 1 } as const;
 
 /** One admit call that admitted someone: its hand-off marker stays in Redis until all are handed off. */
 export interface AdmitCall {

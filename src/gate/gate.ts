@@ -15,7 +15,7 @@ import { AdmitBatcher, type AdmitRequest } from './admit-batcher.js';
 import type { RedisClock } from './clock.js';
 import { GateCode, type AdmitCall, type GateResult } from './codes.js';
 import { couponKeys, type CouponKeys } from './keys.js';
-import { gateBatchSize } from './metrics.js';
+import { gateBatchSize, partialLosses } from './metrics.js';
 import type { FrontDoorPresence } from './instances.js';
 import { Rebuilds, type RebuildSource } from './rebuild.js';
 import { defineGateScripts, type GateScripts } from './scripts.js';
@@ -24,6 +24,8 @@ import { UnresolvedCalls } from './unresolved.js';
 /** Shared answers for a whole batch; never mutated. */
 const MISSING_RESULT: GateResult = Object.freeze({ code: GateCode.MISSING, ticket: 0 });
 const UNAVAILABLE_RESULT: GateResult = Object.freeze({ code: GateCode.UNAVAILABLE, ticket: 0 });
+/** After a WAIT that went unconfirmed, the coupon's calls get 503 without Redis this long. */
+const UNREPLICATED_PAUSE_MS = 1000;
 
 export type GateSource = RebuildSource;
 
@@ -76,6 +78,18 @@ export class Gate {
   private readonly rebuilds: Rebuilds;
   /** Unknown coupon ids, remembered briefly so a flood of bad ids does not reach MySQL. */
   private readonly unknown = new Map<number, number>();
+  /**
+   * The highest ticket this front door has handed off, per coupon: the floor admit-4 checks.
+   * A gate below it lost admissions that were answered 202 (a replica promoted without
+   * them); the restart watch notices a new primary only seconds later, too late by then.
+   */
+  private readonly handedOffUpTo = new Map<number, number>();
+  /**
+   * Coupons whose last WAIT went unconfirmed (their shard has no replica that answers), until
+   * when (Date.now()). WAIT blocks the shard's one connection for its whole timeout: calling it
+   * for every batch would queue every call behind it, and answers would take seconds.
+   */
+  private readonly unreplicatedUntil = new Map<number, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -92,6 +106,9 @@ export class Gate {
       presence: options.presence,
       rebuildingKey: options.rebuildingKey,
       openCallsFor: (couponId) => this.openCallsFor(couponId),
+      // A rebuilt sequence ends at the highest stored ticket, which may be below a handed-off
+      // ticket that was stored refused: start the floor again rather than rebuild forever.
+      onSettled: (couponId) => this.handedOffUpTo.delete(couponId),
       log: options.log,
     });
     this.rebuilds.start();
@@ -146,7 +163,8 @@ export class Gate {
   }
 
   /** One admitted request of `call` is on the queue; the last one drops the call's marker. */
-  handedOff(call: AdmitCall): void {
+  handedOff(call: AdmitCall, ticket: number): void {
+    if (ticket > (this.handedOffUpTo.get(call.couponId) ?? 0)) this.handedOffUpTo.set(call.couponId, ticket);
     call.pending--;
     if (call.pending > 0) return;
     this.openCalls.delete(call.id);
@@ -155,10 +173,15 @@ export class Gate {
   }
 
   private async decide(couponId: number, requests: AdmitRequest[]): Promise<GateResult[]> {
+    const paused = this.unreplicatedUntil.get(couponId);
+    if (paused !== undefined) {
+      if (Date.now() < paused) return requests.map(() => UNAVAILABLE_RESULT);
+      this.unreplicatedUntil.delete(couponId);
+    }
     const keys = couponKeys(couponId);
     const callId = `${this.options.instanceId}:${++this.callSeq}`;
     const deadline = Math.ceil(this.options.clock.now() + this.options.admitBudgetMs);
-    const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list', callId, deadline];
+    const args: (string | number)[] = [couponId, this.queueKey === undefined ? 'none' : 'list', callId, deadline, this.handedOffUpTo.get(couponId) ?? 0];
     for (const request of requests) args.push(request.userId);
     // From sending until it is open or known to have admitted nobody (WAIT included): the
     // reconciler leaves its marker alone and a rebuild waits for it.
@@ -199,6 +222,14 @@ export class Gate {
       return requests.map(() => UNAVAILABLE_RESULT);
     }
     if (reply.status === 'MISSING') return requests.map(() => MISSING_RESULT);
+    if (reply.status === 'BEHIND') {
+      if (!this.rebuilds.isRunning(couponId)) {
+        this.options.log.warn({ couponId, handedOffUpTo: this.handedOffUpTo.get(couponId) }, 'the gate is behind a ticket this front door handed off (Redis lost admissions): rebuilding it from MySQL');
+        partialLosses.inc();
+        this.rebuildNow(couponId);
+      }
+      return requests.map(() => UNAVAILABLE_RESULT);
+    }
     let admitted = 0;
     for (const [code] of reply.decisions) if (code === GateCode.ADMITTED) admitted++;
     if (admitted > 0 && !(await this.replicated(couponId, callId, deadline))) return requests.map(() => UNAVAILABLE_RESULT);
@@ -222,6 +253,7 @@ export class Gate {
       // No answer to WAIT: not confirmed either.
     }
     this.unresolved.releaseLater(couponId, callId, deadline, 'not_replicated');
+    this.unreplicatedUntil.set(couponId, Date.now() + UNREPLICATED_PAUSE_MS);
     return false;
   }
 

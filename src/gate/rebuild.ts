@@ -42,6 +42,8 @@ export interface RebuildOptions {
   rebuildingKey: string;
   /** This front door's admissions of the coupon not yet handed off. */
   openCallsFor(couponId: number): number;
+  /** Told when this front door's part in a rebuild of the coupon ended (done here or elsewhere). */
+  onSettled?(couponId: number): void;
   log: Logger;
 }
 
@@ -92,7 +94,10 @@ export class Rebuilds {
     if (this.running.has(couponId) || this.stopped) return;
     const work = this.run(couponId, force)
       .catch((err: unknown) => this.options.log.warn({ couponId, err: (err as Error).message }, 'gate rebuild interrupted; the next request retries it'))
-      .finally(() => this.running.delete(couponId));
+      .finally(() => {
+        this.running.delete(couponId);
+        this.options.onSettled?.(couponId);
+      });
     this.running.set(couponId, work);
   }
 

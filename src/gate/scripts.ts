@@ -8,6 +8,8 @@ import { defineScript, integerArrayReply, integerReply, UnexpectedScriptReply, t
 import { AdmitStatus, GateCode } from './codes.js';
 
 export type AdmitReply =
+  /** The gate's ticket sequence is behind a ticket the caller handed off: it lost data. */
+  | { status: 'BEHIND' }
   | { status: 'REBUILDING' }
   | { status: 'LATE' }
   | { status: 'MISSING' }
@@ -16,6 +18,7 @@ export type AdmitReply =
 
 export function decodeAdmitReply(reply: unknown): AdmitReply {
   const flat = integerArrayReply('admit-4', reply);
+  if (flat.length === 1 && flat[0] === AdmitStatus.BEHIND) return { status: 'BEHIND' };
   if (flat.length === 1 && flat[0] === AdmitStatus.REBUILDING) return { status: 'REBUILDING' };
   if (flat.length === 1 && flat[0] === AdmitStatus.LATE) return { status: 'LATE' };
   if (flat.length === 1 && flat[0] === AdmitStatus.MISSING) return { status: 'MISSING' };

@@ -156,7 +156,7 @@ t.test('a call that admitted someone leaves a marker until its admissions are ha
   const [callId, marker] = Object.entries(markers)[0] as [string, string];
   t.match(marker, /\|h1\|1\|h2\|2\|h3\|3$/, 'the marker names the users and tickets');
   t.ok(gate.isOpenCall(callId));
-  for (const result of results) gate.handedOff(result.call!);
+  for (const result of results) gate.handedOff(result.call!, result.ticket);
   t.notOk(gate.isOpenCall(callId), 'closed once every admission is handed off');
   await new Promise((resolve) => setTimeout(resolve, 50));
   t.same(await gate.markers(couponId), {}, 'and its marker is gone');

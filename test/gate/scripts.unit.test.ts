@@ -4,7 +4,8 @@ import { GateCode } from '../../src/gate/codes.js';
 import { decodeAdmitReply, decodeBeginRebuild, decodeCallOutcome, decodeFlag, decodeReleaseReply, decodeStageReply, LOST_MARK, parseMarker } from '../../src/gate/scripts.js';
 import { UnexpectedScriptReply } from '../../src/redis/scripts.js';
 
-t.test('admit: {-2} is REBUILDING, {-1} is LATE, {0} is MISSING', async (t) => {
+t.test('admit: {-3} is BEHIND, {-2} is REBUILDING, {-1} is LATE, {0} is MISSING', async (t) => {
+  t.same(decodeAdmitReply([-3]), { status: 'BEHIND' });
   t.same(decodeAdmitReply([-2]), { status: 'REBUILDING' });
   t.same(decodeAdmitReply([-1]), { status: 'LATE' });
   t.same(decodeAdmitReply([0]), { status: 'MISSING' });

@@ -50,6 +50,13 @@ t.test('with the replica frozen, the admission is not confirmed: 503, released, 
   const response = await issue(svc, couponId, 'unconfirmed-1');
   t.equal(response.status, 503, 'not confirmed by a replica: refused');
   t.equal((response.body['error'] as { code: string }).code, 'UNAVAILABLE');
+  // Each unconfirmed WAIT holds the shard's connection for its timeout: for a moment after
+  // one, the coupon's requests are refused without asking Redis (the gate's call counts stay).
+  const primaryClient = new Redis(`redis://127.0.0.1:${PRIMARY}`);
+  t.teardown(() => primaryClient.disconnect());
+  const calledBefore = await primaryClient.hget(couponKeys(couponId).meta, 'n:1');
+  t.equal((await issue(svc, couponId, 'unconfirmed-2')).status, 503, 'the next user is refused at once');
+  t.equal(await primaryClient.hget(couponKeys(couponId).meta, 'n:1'), calledBefore, 'without another admit call');
   const status = await waitFor(
     () => request(`${svc.url}/api/coupons/${couponId}/issue/unconfirmed-1`).then((r) => r.status),
     (code) => code === 404,

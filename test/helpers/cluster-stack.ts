@@ -21,8 +21,8 @@ export interface ClusterStack {
   output: string;
   dir: string;
   pids: PidFiles;
-  /** Runs another stack command (status, down) on this stack. */
-  command(name: 'status' | 'down', extra?: string[]): Promise<string>;
+  /** Runs another stack command on this stack (`up` again restarts members that died). */
+  command(name: 'up' | 'status' | 'down', extra?: string[]): Promise<string>;
   destroy(): Promise<void>;
 }
 
