@@ -30,9 +30,42 @@ function exchange(socket: Socket, head: string, body = ''): Promise<{ status: nu
       }
     };
     socket.once('close', () => resolve({ status: 0, text: `closed without an answer after: ${JSON.stringify(text)}` }));
+    socket.once('error', (err) => resolve({ status: 0, text: `${err.message} after: ${JSON.stringify(text)}` }));
     socket.on('data', onData);
     socket.write(`${head}\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n\r\n${body}`);
   });
+}
+
+/**
+ * A request whose body is still arriving when SIGTERM comes: it is in flight, so the drain
+ * waits for it (and the process stays up while the test checks what a late request gets).
+ * `finish()` sends the rest and resolves with its answer.
+ */
+async function slowRequest(port: number, path: string, body: string): Promise<{ finish: () => Promise<{ status: number; text: string }> }> {
+  const socket = await new Promise<Socket>((resolve) => {
+    const opened = connect(port, '127.0.0.1', () => resolve(opened));
+  });
+  const half = Math.floor(body.length / 2);
+  const answer = new Promise<{ status: number; text: string }>((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf('\r\n\r\n');
+      const length = Number(/content-length: (\d+)/i.exec(text)?.[1] ?? -1);
+      if (end >= 0 && length >= 0 && text.length >= end + 4 + length) resolve({ status: Number(text.slice(9, 12)), text: text.slice(end + 4, end + 4 + length) });
+    });
+    socket.once('close', () => resolve({ status: 0, text: `closed without an answer after: ${JSON.stringify(text)}` }));
+    socket.once('error', (err) => resolve({ status: 0, text: err.message }));
+  });
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\n\r\n${body.slice(0, half)}`);
+  return {
+    finish: async () => {
+      socket.write(body.slice(half));
+      const result = await answer;
+      socket.destroy();
+      return result;
+    },
+  };
 }
 
 t.test('SIGTERM mid-sale: a clean drain', async (t) => {
@@ -56,6 +89,8 @@ t.test('SIGTERM mid-sale: a clean drain', async (t) => {
   t.equal((await exchange(keepAlive, 'GET /healthz HTTP/1.1')).status, 200, 'a keep-alive connection open before SIGTERM');
 
   await waitFor(async () => sale.sent(), (sent) => sent >= 2000, 30000);
+  const inFlight = await slowRequest(first.port, `/api/coupons/${sale.couponId}/issue`, JSON.stringify({ userId: 'drain-in-flight' }));
+  await new Promise((resolve) => setTimeout(resolve, 100));
   const started = Date.now();
   const exited = first.stop('SIGTERM');
   t.pass(`SIGTERM after ${sale.sent()} requests`);
@@ -70,6 +105,9 @@ t.test('SIGTERM mid-sale: a clean drain', async (t) => {
   t.equal(late.status, 503, 'a request on an open keep-alive connection gets 503');
   t.match(late.status === 503 ? JSON.parse(late.text) : late.text, { error: { code: 'UNAVAILABLE' } });
   keepAlive.destroy();
+  const finished = await inFlight.finish();
+  t.ok([202, 409].includes(finished.status), `the request in flight at SIGTERM got its answer (${finished.status} ${finished.text})`);
+  sale.outcomes.set('drain-in-flight', finished.status === 0 ? 'error' : finished.status);
   t.equal(await exited, 0, 'exit code 0: the drain finished');
   t.ok(Date.now() - started < 25_000, 'within SHUTDOWN_TIMEOUT_MS');
 
