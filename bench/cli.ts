@@ -11,6 +11,7 @@ import { formatTable } from './report.js';
 import { manyJson, runJson, stamp, writeFile, writeHistograms } from './results.js';
 import { runOnce, say, RESULTS_DIR, type RunRecord } from './run.js';
 import { sweep } from './sweep.js';
+import { drain } from './drain.js';
 import { runCommand } from './entry.js';
 
 async function main(options: BenchOptions): Promise<number> {
@@ -21,6 +22,7 @@ async function main(options: BenchOptions): Promise<number> {
     return failedRuns.length === 0 && records.every((r) => r.verdict.ok) ? 0 : 1;
   }
   if (scenario === undefined) throw new UsageError('no scenario');
+  if (options.mode === 'drain') return (await drain(options, context)) ? 0 : 1;
   const queues: Queue[] = options.mode === 'compare' ? ['kafka', 'redis'] : Array.from({ length: options.runs }, () => options.queue);
   const records: RunRecord[] = [];
   for (const [i, queue] of queues.entries()) {

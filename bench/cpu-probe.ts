@@ -108,7 +108,7 @@ function clockTicks(): number {
 
 export class CpuProbe {
   private readonly threadGroups = new Map<string, ThreadGroup>();
-  private before: CpuSample | undefined;
+  private before: Reading | undefined;
 
   private constructor(
     private readonly pids: Readonly<Record<'service' | 'redis' | 'kafka' | 'mariadb' | 'load', readonly number[]>>,
@@ -136,6 +136,21 @@ export class CpuProbe {
 
   /** Sorts the service's threads while it is idle, then takes the first reading. */
   async start(): Promise<void> {
+    await this.classify();
+    this.mark();
+  }
+
+  /**
+   * The first reading, before the threads are sorted: for a process already busy when the
+   * window opens (a consumer draining a backlog); call classify() once it is idle again,
+   * before stop(). Readings keep each thread's ticks, and are grouped when reported.
+   */
+  mark(): void {
+    this.before = this.read();
+  }
+
+  /** Places each thread of the service in a group; run while the service is idle. */
+  async classify(): Promise<void> {
     for (const pid of this.pids.service) {
       // A thread caught running cannot be placed: ask again a few times.
       for (let attempt = 0; attempt < 5; attempt++) {
@@ -146,7 +161,6 @@ export class CpuProbe {
         await sleep(20);
       }
     }
-    this.before = this.sample();
   }
 
   /** How many of the service's threads went to each group, for the log. */
@@ -156,9 +170,10 @@ export class CpuProbe {
     return `service threads: ${counts.main} main, ${counts.workers} worker, ${counts.helpers} other`;
   }
 
+  /** CPU from the first reading to now, per request (or per whatever `requests` counts). */
   stop(requests: number): CpuReport {
     if (this.before === undefined) throw new Error('CpuProbe.stop before start');
-    return cpuReport(this.before, this.sample(), requests, this.ticksPerSecond);
+    return cpuReport(this.grouped(this.before), this.grouped(this.read()), requests, this.ticksPerSecond);
   }
 
   private tids(pid: number): number[] {
@@ -169,8 +184,23 @@ export class CpuProbe {
     }
   }
 
-  private sample(): CpuSample {
-    const atMs = performance.now();
+  /** Ticks of every service thread, every other process and the machine, not yet grouped. */
+  private read(): Reading {
+    const ticks = new Map<string, number | undefined>();
+    for (const pid of this.pids.service) {
+      for (const tid of this.tids(pid)) ticks.set(`${pid}/${tid}`, statTicks(read(`/proc/${pid}/task/${tid}/stat`) ?? ''));
+    }
+    for (const part of ['redis', 'kafka', 'mariadb', 'load'] as const) {
+      for (const pid of this.pids[part]) ticks.set(`${part}:${pid}`, statTicks(read(`/proc/${pid}/stat`) ?? ''));
+    }
+    const machine = machineTicks(read('/proc/stat') ?? '');
+    ticks.set('machine', machine?.busy);
+    ticks.set('softirq', machine?.softirq);
+    return { atMs: performance.now(), ticks };
+  }
+
+  /** A reading sorted into groups by what is known of the threads now (unplaced: helpers). */
+  private grouped(reading: Reading): CpuSample {
     const groups = new Map<string, { pids: readonly number[]; ticks: Map<string, number> }>();
     const add = (name: string, pids: readonly number[], key: string, ticks: number | undefined): void => {
       const entry = groups.get(name) ?? { pids, ticks: new Map<string, number>() };
@@ -179,22 +209,23 @@ export class CpuProbe {
     };
     const service = this.pids.service;
     for (const name of [GROUPS.main, GROUPS.workers, GROUPS.helpers]) add(name, service, '', undefined);
-    for (const pid of service) {
-      for (const tid of this.tids(pid)) {
-        const key = `${pid}/${tid}`;
-        add(GROUPS[this.threadGroups.get(key) ?? 'helpers'], service, key, statTicks(read(`/proc/${pid}/task/${tid}/stat`) ?? ''));
-      }
+    for (const [key, ticks] of reading.ticks) {
+      if (/^\d+\/\d+$/.test(key)) add(GROUPS[this.threadGroups.get(key) ?? 'helpers'], service, key, ticks);
     }
     for (const part of ['redis', 'kafka', 'mariadb', 'load'] as const) {
       const pids = this.pids[part];
       add(GROUPS[part], pids, '', undefined);
-      for (const pid of pids) add(GROUPS[part], pids, String(pid), statTicks(read(`/proc/${pid}/stat`) ?? ''));
+      for (const pid of pids) add(GROUPS[part], pids, String(pid), reading.ticks.get(`${part}:${pid}`));
     }
-    const machine = machineTicks(read('/proc/stat') ?? '');
-    add(GROUPS.machine, [], 'all', machine?.busy);
-    add(GROUPS.softirq, [], 'all', machine?.softirq);
+    add(GROUPS.machine, [], 'all', reading.ticks.get('machine'));
+    add(GROUPS.softirq, [], 'all', reading.ticks.get('softirq'));
     // An empty key was only there to create the group in a fixed order.
     for (const entry of groups.values()) entry.ticks.delete('');
-    return { atMs, groups };
+    return { atMs: reading.atMs, groups };
   }
+}
+
+interface Reading {
+  readonly atMs: number;
+  readonly ticks: ReadonlyMap<string, number | undefined>;
 }

@@ -7,7 +7,7 @@ import type { PartitionKey, QueueKind } from '../src/config/index.js';
 import { choice, COMMON_FLAGS, integer, parseCommand, QUEUES, repeated, STRING, stores, SWITCH, targets } from './flags.js';
 import { isScenarioName, SCENARIOS, type Scenario, type ScenarioName, type ScenarioSizes } from './scenarios.js';
 
-export type Mode = 'run' | 'compare' | 'sweep';
+export type Mode = 'run' | 'compare' | 'sweep' | 'drain';
 export type Queue = QueueKind;
 
 export interface BenchOptions {
@@ -66,6 +66,9 @@ export const USAGE = `usage: npm run bench -- [options] [-- service flags]
   --runs N                  run the scenario N times, each with a fresh service, and add the medians (default 1)
   --compare                 Kafka mode and Redis-list mode, one after the other, side by side
   --sweep [--scenarios s1,s2,s3] [--quick]   partitions x threads on each scenario, plus bench/results/sweep.svg
+  --drain                   what storing a row costs: an api-only service admits every request (distinct users, stock
+                            to spare) into a fresh topic, then a consumer-only service stores that backlog; prints rows/s
+                            and CPU us per row; --partitions and --threads take lists, --runs repeats each setting
 Each run also writes a latency histogram (SVG) next to its JSON.`;
 
 const FLAGS = {
@@ -73,7 +76,7 @@ const FLAGS = {
   scenario: STRING, scenarios: STRING, queue: STRING, concurrency: STRING, partitions: STRING, threads: STRING,
   requests: STRING, users: STRING, stock: STRING, coupons: STRING, json: STRING, 'admin-token': STRING,
   'phase2-timeout-ms': STRING, warmup: STRING, runs: STRING, compare: SWITCH, sweep: SWITCH, quick: SWITCH,
-  'partition-key': STRING, cpu: SWITCH, 'jwt-secret': STRING,
+  'partition-key': STRING, cpu: SWITCH, 'jwt-secret': STRING, drain: SWITCH,
 } as const;
 
 const PARTITION_KEYS = ['couponId', 'userId'] as const satisfies readonly PartitionKey[];
@@ -81,7 +84,7 @@ const PARTITION_KEYS = ['couponId', 'userId'] as const satisfies readonly Partit
 function intList(flag: string, raw: string | undefined, fallback: number[], allowList: boolean): number[] {
   if (raw === undefined) return fallback;
   const items = raw.split(',');
-  if (items.length > 1 && !allowList) throw new UsageError(`${flag} takes one number here (lists are for --sweep)`);
+  if (items.length > 1 && !allowList) throw new UsageError(`${flag} takes one number here (lists are for --sweep and --drain)`);
   return items.map((item) => integer(flag, item.trim(), 0, 1, 64));
 }
 
@@ -93,8 +96,8 @@ function scenarioOf(raw: string): ScenarioName {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values: urlValues, rest: others } = repeated(argv, 'url');
   const { values: flags, rest: serviceArgs } = parseCommand(others, FLAGS);
-  if (flags.compare === true && flags.sweep === true) throw new UsageError('--compare and --sweep cannot be combined');
-  const mode: Mode = flags.compare === true ? 'compare' : flags.sweep === true ? 'sweep' : 'run';
+  if ([flags.compare, flags.sweep, flags.drain].filter((f) => f === true).length > 1) throw new UsageError('--compare, --sweep and --drain cannot be combined');
+  const mode: Mode = flags.compare === true ? 'compare' : flags.sweep === true ? 'sweep' : flags.drain === true ? 'drain' : 'run';
   if (mode !== 'sweep' && flags.scenarios !== undefined) throw new UsageError('--scenarios is for --sweep; use --scenario');
   if (mode === 'sweep' && flags.scenario !== undefined) throw new UsageError('--sweep takes --scenarios s1,s2');
 
@@ -114,21 +117,22 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   });
 
   const urls = targets(urlValues, flags['admin-token'], serviceArgs, 'bench');
-  if (urls.length > 0 && mode !== 'run') throw new UsageError('--url runs one scenario against running front doors; --compare and --sweep start their own');
+  if (urls.length > 0 && mode !== 'run') throw new UsageError('--url runs one scenario against running front doors; --compare, --sweep and --drain start their own');
   const partitionKey = flags['partition-key'] === undefined ? undefined : choice('--partition-key', flags['partition-key'], 'couponId', PARTITION_KEYS);
   if (partitionKey !== undefined && (urls.length > 0 || queue === 'redis' || mode === 'compare')) {
     throw new UsageError('--partition-key sets the Kafka key of a service the bench starts in kafka mode');
   }
   const sweep = mode === 'sweep';
-  const partitions = intList('--partitions', flags.partitions, sweep ? (quick ? [1, 3] : [1, 3, 6]) : [], sweep);
-  const threads = intList('--threads', flags.threads, sweep ? (quick ? [1, 3] : [1, 2, 3, 6]) : [], sweep);
-  if (sweep && queue === 'redis') throw new UsageError('--sweep varies Kafka partitions; it runs in kafka mode');
+  const lists = sweep || mode === 'drain';
+  const partitions = intList('--partitions', flags.partitions, sweep ? (quick ? [1, 3] : [1, 3, 6]) : [], lists);
+  const threads = intList('--threads', flags.threads, sweep ? (quick ? [1, 3] : [1, 2, 3, 6]) : [], lists);
+  if (lists && queue === 'redis') throw new UsageError(`--${mode} varies Kafka partitions; it runs in kafka mode`);
 
   const where = stores(flags);
   const concurrency = flags.concurrency === undefined ? undefined : integer('--concurrency', flags.concurrency, 0, 1, 10_000);
   const timeout = flags['phase2-timeout-ms'];
   const runs = integer('--runs', flags.runs, 1, 1, 50);
-  if (runs > 1 && mode !== 'run') throw new UsageError('--runs repeats one scenario; --compare and --sweep run once per setting');
+  if (runs > 1 && mode !== 'run' && mode !== 'drain') throw new UsageError('--runs repeats one scenario (or each --drain setting); --compare and --sweep run once per setting');
   return {
     mode,
     scenarios,

@@ -4,6 +4,7 @@
  */
 import type { CpuReport } from './cpu.js';
 import { byClass, classPercentiles, histogram, percentile, type ClassPercentiles, type Histogram } from './latency.js';
+import { NO_SERVER_TIME, type ServerTime } from './server-time.js';
 
 export { percentile };
 
@@ -58,6 +59,8 @@ export interface Measurements {
   readonly expectedAdmissions: number;
   /** With --cpu: CPU per request of each process and thread group over the run. */
   readonly cpu?: CpuReport | null;
+  /** The service's own time per answer over Phase 1 (null: its /metrics could not be read). */
+  readonly serverTime?: ServerTime | null;
 }
 
 export interface Verdict {
@@ -66,7 +69,8 @@ export interface Verdict {
   readonly warnings: readonly string[];
 }
 
-export interface BenchResult extends RunSettings, ClassPercentiles {
+/** The ServerTime figures are null when the service's /metrics could not be read. */
+export interface BenchResult extends RunSettings, ClassPercentiles, ServerTime {
   readonly phase1Ms: number;
   /** null when the rows never all arrived within the timeout. */
   readonly phase2Ms: number | null;
@@ -176,6 +180,7 @@ export function summarize(settings: RunSettings, m: Measurements): BenchResult {
     codeCounts: m.codeCounts,
     latencyHistogram: histogram(classes),
     ...(m.coupons.length > 1 ? { perCoupon: m.coupons } : {}),
+    ...(m.serverTime ?? NO_SERVER_TIME),
     cpu: m.cpu ?? null,
   };
   return { ...partial, verdict: judge(partial, m.coupons, m.expectedAdmissions) };
@@ -193,10 +198,13 @@ export function label(result: RunSettings): string {
 
 const show = (value: number | null, unit = ''): string => (value === null ? 'timeout' : `${value}${unit}`);
 
+/** The service's own time per answer, printed under the load generator's percentiles. */
+const SERVER_FIELDS = ['serviceMeanAcceptedMs', 'serviceP50AcceptedMs', 'serviceP99AcceptedMs', 'serviceMeanRefusedMs', 'serviceP50RefusedMs', 'serviceP99RefusedMs'] as const satisfies readonly (keyof ServerTime)[];
+
 /** The figures --runs takes the median of. */
 export const MEDIAN_FIELDS = [
   'phase1Ms', 'phase2Ms', 'totalMs', 'rps', 'p50Ms', 'p95Ms', 'p99Ms',
-  'p50AcceptedMs', 'p95AcceptedMs', 'p99AcceptedMs', 'p50RefusedMs', 'p95RefusedMs', 'p99RefusedMs', 'storeLagMs',
+  'p50AcceptedMs', 'p95AcceptedMs', 'p99AcceptedMs', 'p50RefusedMs', 'p95RefusedMs', 'p99RefusedMs', ...SERVER_FIELDS, 'storeLagMs',
 ] as const;
 export type Medians = Record<(typeof MEDIAN_FIELDS)[number], number | null>;
 
@@ -233,6 +241,7 @@ export function formatTable(results: readonly BenchResult[], repeated = false): 
     ...(['p50AcceptedMs', 'p95AcceptedMs', 'p99AcceptedMs', 'p50RefusedMs', 'p95RefusedMs', 'p99RefusedMs'] as const).map(
       (field): [string, (r: BenchResult) => string] => [field, (r) => (r[field] === null ? '-' : String(r[field]))],
     ),
+    ...SERVER_FIELDS.map((field): [string, (r: BenchResult) => string] => [field, (r) => (r[field] === null ? '-' : String(r[field]))]),
     ['successResponses', (r) => String(r.successResponses)],
     ['dbRows', (r) => String(r.dbRows)],
     ['phase2RowsPerSec', (r) => (r.phase2RowsPerSec === null ? '-' : String(r.phase2RowsPerSec))],

@@ -13,6 +13,7 @@ import { PACKAGE_ROOT } from '../src/paths.js';
 import { couponCounts, createCoupon, createCoupons, type CouponCounts } from './api.js';
 import { deleteKafkaRun, deleteRedisKeys } from './cleanup.js';
 import { CpuProbe } from './cpu-probe.js';
+import { histogramDelta, parseIssueHistograms, serverTime, type IssueHistograms } from './server-time.js';
 import { BenchDb } from './db.js';
 import { jwtServiceArgs, signTokens } from './jwt.js';
 import { runLoad } from './load.js';
@@ -51,7 +52,7 @@ export function say(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
 }
 
-function brokersOf(options: Pick<BenchOptions, 'kafkaBrokers'>): readonly string[] {
+export function brokersOf(options: Pick<BenchOptions, 'kafkaBrokers'>): readonly string[] {
   return loadConfig({ env: options.kafkaBrokers === undefined ? {} : { KAFKA_BROKERS: options.kafkaBrokers } }).kafka.brokers;
 }
 
@@ -88,6 +89,25 @@ async function warmUp(service: ServiceHandle, db: BenchDb, scenario: Scenario, r
   if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${accepted} rows were stored within 60 s`);
   say(`warm-up: ${load.responses} requests (${accepted} accepted, all stored)`);
   return couponId;
+}
+
+/**
+ * The issue route's time histograms of every front door; undefined when one cannot be read
+ * (a service with an operations listener serves /metrics only there).
+ */
+async function scrapeIssueTimes(urls: readonly string[]): Promise<IssueHistograms | undefined> {
+  try {
+    const texts = await Promise.all(
+      urls.map(async (url) => {
+        const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
+        if (response.status !== 200) throw new Error(`GET ${url}/metrics: HTTP ${response.status}`);
+        return response.text();
+      }),
+    );
+    return parseIssueHistograms(texts);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<RunRecord> {
@@ -139,6 +159,7 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
       await probe.start();
       say(`cpu: ${probe.describe()}; ${probe.threadCounts()}`);
     }
+    const metricsBefore = await scrapeIssueTimes(service.urls);
     const load = await runLoad({
       urls: service.urls,
       couponIds,
@@ -147,6 +168,7 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
       onProgress: (done, total) => say(`phase 1: ${done}/${total} responses`),
       ...(bearerTokens === undefined ? {} : { bearerTokens }),
     });
+    const metricsAfter = await scrapeIssueTimes(service.urls);
     const successes = load.statusCounts['202'] ?? 0;
     const timeoutMs = options.phase2TimeoutMs ?? scenario.phase2TimeoutMs;
     say(`phase 1 done: ${load.responses} responses, ${successes} accepted; waiting for ${successes} rows (timeout ${timeoutMs} ms)`);
@@ -170,6 +192,7 @@ export async function runOnce(options: BenchOptions, plan: RunPlan): Promise<Run
       coupons: facts.map((f, i) => ({ ...f, accepted: load.acceptedByCoupon[i] ?? 0 })),
       expectedAdmissions: expectedAdmissions(scenario),
       cpu: cpu ?? null,
+      serverTime: metricsBefore === undefined || metricsAfter === undefined ? null : serverTime(histogramDelta(metricsBefore, metricsAfter)),
     });
     passed = result.verdict.ok;
     return { ...result, warmupRequests: options.warmup, couponId, couponIds, urls: service.urls, topic: service.topic ?? null, serviceCounts };

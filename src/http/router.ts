@@ -3,12 +3,13 @@
  * registered before any await, nothing is written after an abort, every error becomes a
  * JSON reply with a stable code, unknown paths get 404 and known paths 405 for other methods.
  */
+import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DrainState } from './drain.js';
 import { isUnavailableError } from '../store/unavailable.js';
-import { httpRequests } from './metrics.js';
+import { httpRequests, httpRequestSeconds } from './metrics.js';
 import { captureRequest, type RequestContext } from './request.js';
 import { errorReply, send, type Reply } from './respond.js';
 
@@ -22,8 +23,12 @@ export interface Route {
   whileDraining?: boolean;
 }
 
-type RequestCounter = ReturnType<typeof httpRequests.labels>;
-const counters = new Map<string, RequestCounter>();
+interface RequestMetrics {
+  count: ReturnType<typeof httpRequests.labels>;
+  /** Null for the requests answered before a handler ran (unmatched paths, draining). */
+  seconds: ReturnType<typeof httpRequestSeconds.labels> | null;
+}
+const bound = new Map<string, RequestMetrics>();
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
 
@@ -31,15 +36,18 @@ const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIO
  * prom-client hashes label objects on every inc(); the few combinations are kept bound.
  * Methods outside the standard set count as OTHER so clients cannot grow the label set.
  */
-function countRequest(route: string, rawMethod: string, status: number): void {
+function countRequest(route: string, rawMethod: string, status: number, startedAt?: number): void {
   const method = METHODS.has(rawMethod) ? rawMethod : 'OTHER';
   const key = `${route} ${method} ${status}`;
-  let counter = counters.get(key);
-  if (counter === undefined) {
-    counter = httpRequests.labels(route, method, String(status));
-    counters.set(key, counter);
+  let metrics = bound.get(key);
+  if (metrics === undefined) {
+    metrics = { count: httpRequests.labels(route, method, String(status)), seconds: null };
+    bound.set(key, metrics);
   }
-  counter.inc();
+  metrics.count.inc();
+  if (startedAt === undefined) return;
+  metrics.seconds ??= httpRequestSeconds.labels(route, String(status));
+  metrics.seconds.observe((performance.now() - startedAt) / 1000);
 }
 
 /** Shared refusal errors (SOLD_OUT...) answer most requests of a sale: serialise each once. */
@@ -82,6 +90,7 @@ export function replyForError(err: unknown, log: Logger, ctx?: RequestContext): 
 const DRAINING: Reply = { ...errorReply(new AppError('UNAVAILABLE', 'this process is shutting down, nothing was reserved, please retry')), close: true };
 
 function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: number, bodyLimit: number, log: Logger, drain: DrainState | undefined): void {
+  const startedAt = performance.now();
   const state = { done: false };
   res.onAborted(() => {
     state.done = true;
@@ -101,7 +110,7 @@ function serve(res: HttpResponse, req: HttpRequest, route: Route, paramCount: nu
   drain?.enter();
   const answer = (reply: Reply): void => {
     drain?.leave();
-    countRequest(route.pattern, ctx.method, reply.status);
+    countRequest(route.pattern, ctx.method, reply.status, startedAt);
     send(res, state, reply);
   };
   Promise.resolve()

@@ -170,6 +170,10 @@ t.test('the table shows percentiles by answer class, the message key and CPU per
   const none = formatTable([summarize(settings, measured({ statuses: Array.from({ length: 5000 }, () => 409), statusCounts: { '409': 5000 }, coupons: [coupon(0, 0)], expectedAdmissions: 0 }))]);
   t.match(none, /^p50AcceptedMs\s+-$/m, 'no 202s: no accepted percentiles');
   t.notMatch(none, /cpu us/, 'no CPU rows without --cpu');
+  t.match(none, /^serviceP99RefusedMs\s+-$/m, 'no in-service time without a scrape of /metrics');
+  const timed = formatTable([summarize(settings, measured({ serverTime: { serviceMeanAcceptedMs: 7.5, serviceP50AcceptedMs: 6, serviceP99AcceptedMs: 20, serviceMeanRefusedMs: 0.4, serviceP50RefusedMs: 0.3, serviceP99RefusedMs: 2 } }))]);
+  t.match(timed, /^serviceMeanAcceptedMs\s+7\.5$/m, 'the service\'s own time, under the load generator\'s');
+  t.match(timed, /^serviceP99RefusedMs\s+2$/m);
 });
 
 t.test('--runs: the medians of each figure, and a median column in the table', async (t) => {
@@ -234,7 +238,12 @@ t.test('argv is parsed in one place with clear errors', async (t) => {
   t.throws(() => parseOptions(['--scenario', 's4']), /unknown scenario "s4"/);
   t.throws(() => parseOptions(['--concurrency', '0']), /--concurrency must be an integer/);
   t.throws(() => parseOptions(['--url', 'http://x:1']), /--url needs --admin-token/);
-  t.throws(() => parseOptions(['--partitions', '1,3']), /lists are for --sweep/);
+  t.throws(() => parseOptions(['--partitions', '1,3']), /lists are for --sweep and --drain/);
+  const drain = parseOptions(['--drain', '--scenario', 's3', '--partitions', '1,6', '--threads', '3', '--runs', '2']);
+  t.has(drain, { mode: 'drain', partitions: [1, 6], threads: [3], runs: 2 }, '--drain takes lists and repeats each setting');
+  t.same(parseOptions(['--drain']).partitions, [], '--drain alone: the service defaults');
+  t.throws(() => parseOptions(['--drain', '--sweep']), /--compare, --sweep and --drain cannot be combined/);
+  t.throws(() => parseOptions(['--drain', '--queue', 'redis']), /--drain varies Kafka partitions/);
   t.equal(parseOptions(['--runs', '5']).runs, 5);
   t.equal(parseOptions([]).runs, 1);
   t.throws(() => parseOptions(['--runs', '0']), /--runs must be an integer from 1 to 50/);
