@@ -81,6 +81,7 @@ export interface Config {
     readonly lingerMs: S['PRODUCER_LINGER_MS'];
     readonly batchMax: S['PRODUCER_BATCH_MAX'];
     readonly maxWaitMs: S['CONSUMER_MAX_WAIT_MS'];
+    readonly consumerLingerMs: S['CONSUMER_LINGER_MS'];
     readonly maxBytesPerPartition: S['CONSUMER_MAX_BYTES_PER_PARTITION'];
     readonly sessionTimeoutMs: S['CONSUMER_SESSION_TIMEOUT_MS'];
   };
@@ -171,6 +172,7 @@ export function configFrom(read: ReadVariables<typeof VARIABLES>): Config {
       lingerMs: v.PRODUCER_LINGER_MS,
       batchMax: v.PRODUCER_BATCH_MAX,
       maxWaitMs: v.CONSUMER_MAX_WAIT_MS,
+      consumerLingerMs: v.CONSUMER_LINGER_MS,
       maxBytesPerPartition: v.CONSUMER_MAX_BYTES_PER_PARTITION,
       sessionTimeoutMs: v.CONSUMER_SESSION_TIMEOUT_MS,
     },

@@ -204,6 +204,7 @@ export const VARIABLES = {
   PRODUCER_LINGER_MS: { description: 'How long admitted requests are collected before one sendBatch (0: those of one event-loop turn)', default: '0', parse: int(0, 1000) },
   PRODUCER_BATCH_MAX: { description: 'Messages that close a producer batch early', default: '1000', parse: int(1, 100000) },
   CONSUMER_MAX_WAIT_MS: { description: 'How long the broker holds a fetch while no message arrives (it answers at once when one does); lower polls idle brokers more', default: '500', parse: int(0, 10000) },
+  CONSUMER_LINGER_MS: { description: 'Kafka mode: after storing a batch smaller than WRITER_CHUNK_ROWS, wait this long before the next fetch, so a steady stream is stored in fewer, larger transactions (less CPU per row; adds up to this much to the time a row takes to be stored; 0: off)', default: '10', parse: int(0, 1000) },
   CONSUMER_SESSION_TIMEOUT_MS: { description: 'A consumer that dies without leaving holds its partitions this long (kafkajs default 30000)', default: '10000', parse: int(6000, 300000) },
   CONSUMER_MAX_BYTES_PER_PARTITION: { description: 'Fetch size per partition', default: '1048576', parse: int(1024, 104857600) },
   HANDOFF_MAX_WAITING: { description: 'Admitted requests waiting for Kafka past which new requests get 503 before the gate (nothing reserved)', default: '20000', parse: int(1, 10000000) },
