@@ -11,6 +11,8 @@ export interface ConfigSource {
   env?: Readonly<Record<string, string | undefined>>;
   /** CLI flags such as ["--port", "9000"] or ["--port=9000"]; they win over env. */
   argv?: readonly string[];
+  /** CPUs the process may use (default: os.availableParallelism()); some defaults follow it. */
+  cores?: number;
 }
 
 export interface ReadVariables<T extends VariableTable> {

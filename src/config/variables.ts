@@ -210,7 +210,7 @@ export const VARIABLES = {
   HANDOFF_MAX_WAITING: { description: 'Admitted requests waiting for Kafka past which new requests get 503 before the gate (nothing reserved)', default: '20000', parse: int(1, 10000000) },
   HANDOFF_STALL_MS: { description: 'A Kafka send pending longer than this refuses new requests with 503 before the gate until it completes', default: '5000', parse: int(50, 600000) },
   RECONCILE_INTERVAL_MS: { description: 'How often a front door looks for admissions a gone front door never handed off, and releases them', default: '5000', parse: int(100, 600000) },
-  WORKER_THREADS: { description: 'Batch writer threads (defaults to the partition count)', default: undefined, parse: optionalInt(1, 64) },
+  WORKER_THREADS: { description: 'Batch writer threads (default: the partition count, at most the CPUs less one)', default: undefined, parse: optionalInt(1, 64) },
   WRITER_CHUNK_ROWS: { description: 'Rows per multi-row INSERT IGNORE statement', default: '500', parse: int(1, 10000) },
   WRITER_RETRY_ATTEMPTS: { description: 'Tries of a failing batch before its messages go to the DLQ', default: '5', parse: int(1, 100) },
   WRITER_LOCK_WAIT_TIMEOUT_S: { description: 'Longest wait of a writer statement for a row lock (session innodb_lock_wait_timeout; the server default is 50) before the batch is retried without spending a try', default: '5', parse: int(1, 3600) },

@@ -1,8 +1,9 @@
 /** The service's configuration: defaults, env and flags, one line per bad value, and types that follow the table. */
 import t from 'tap';
 import { UsageError } from '../../src/config/args.js';
-import { loadConfig, type Config, type PartitionKey, type QueueKind, type Role } from '../../src/config/index.js';
+import { defaultWriterThreads, loadConfig, type Config, type PartitionKey, type QueueKind, type Role } from '../../src/config/index.js';
 import { VARIABLES } from '../../src/config/variables.js';
+import { availableParallelism } from 'node:os';
 import { AppError } from '../../src/errors.js';
 
 /** True only when A and B are the same type; a wrong derivation fails to compile. */
@@ -19,9 +20,18 @@ t.test('defaults point at the local stack', async (t) => {
   t.equal(config.kafka.topic, 'coupon-issue-requests');
   t.equal(config.kafka.dlqTopic, 'coupon-issue-requests.dlq');
   t.equal(config.kafka.partitions, 3);
-  t.equal(config.writer.threads, 3, 'worker threads default to the partition count');
+  t.equal(config.writer.threads, Math.min(3, Math.max(1, availableParallelism() - 1)), 'worker threads default to the partition count, at most the CPUs less one');
   t.equal(config.queue, 'kafka');
   t.ok(Object.isFrozen(config) && Object.isFrozen(config.kafka), 'config is frozen');
+});
+
+t.test('writer threads: one per partition, leaving a CPU to the front door', async (t) => {
+  t.equal(loadConfig({ cores: 2 }).writer.threads, 1, '2 CPUs: one writer thread');
+  t.equal(loadConfig({ cores: 1 }).writer.threads, 1, 'never none');
+  t.equal(loadConfig({ cores: 8 }).writer.threads, 3, 'cores to spare: one per partition');
+  t.equal(loadConfig({ cores: 4, env: { KAFKA_PARTITIONS: '6' } }).writer.threads, 3);
+  t.equal(loadConfig({ cores: 2, env: { WORKER_THREADS: '3' } }).writer.threads, 3, 'WORKER_THREADS wins');
+  t.equal(defaultWriterThreads(6, 16), 6);
 });
 
 t.test('environment and flags are read, flags win', async (t) => {
