@@ -62,17 +62,17 @@ export class BenchDb {
     return { rowsAtStart, reachedAt: undefined, rows };
   }
 
-  /**
-   * When the coupon's last row was stamped (epoch ms): the writer sets issued_at when its
-   * transaction begins, so the commit follows within that transaction's time. Read after
-   * Phase 1, so it costs the database nothing while the load runs.
-   */
   /** The writers' own counters summed: cheap to poll (primary-key reads), unlike COUNT(*) over the rows. */
   async issuedTotal(couponIds: readonly number[]): Promise<number> {
     const [rows] = await this.pool.query('SELECT COALESCE(SUM(issued_quantity), 0) AS n FROM coupon WHERE id IN (?)', [couponIds]);
     return Number((rows as { n: number | string }[])[0]?.n ?? 0);
   }
 
+  /**
+   * When the coupon's last row was stamped (epoch ms): the writer sets issued_at when its
+   * transaction begins, so the commit follows within that transaction's time. Read after
+   * Phase 1, so it costs the database nothing while the load runs.
+   */
   async lastIssuedAt(couponIds: readonly number[]): Promise<number | undefined> {
     const [rows] = await this.pool.query('SELECT MAX(issued_at) AS last FROM user_coupon WHERE coupon_id IN (?)', [couponIds]);
     const last = (rows as { last: Date | null }[])[0]?.last;

@@ -17,6 +17,7 @@ import { BenchDb } from './db.js';
 import { runLoad } from './load.js';
 import type { RunContext } from './machine.js';
 import type { BenchOptions } from './options.js';
+import { columns } from './report.js';
 import { stamp, writeFile } from './results.js';
 import { brokersOf, cleanUp, say, RESULTS_DIR } from './run.js';
 import type { Scenario } from './scenarios.js';
@@ -150,9 +151,7 @@ function formatDrainTable(records: readonly DrainRecord[]): string {
     ['verdict', (r) => (r.ok ? 'PASS' : `FAIL: ${r.failure}`)],
   ];
   const header = ['', ...records.map((r) => `${r.scenario.toUpperCase()} drain p${r.partitions ?? '-'} t${r.threads ?? '-'}`)];
-  const body = rows.map(([name, cell]) => [name, ...records.map(cell)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => (line[i] as string).length)));
-  return [header, ...body].map((cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')).join('\n');
+  return columns(header, rows.map(([name, cell]) => [name, ...records.map(cell)]));
 }
 
 export async function drain(options: BenchOptions, context: RunContext): Promise<boolean> {

@@ -264,9 +264,14 @@ export function formatTable(results: readonly BenchResult[], repeated = false): 
   };
   const header = ['', ...results.map((r, i) => (repeated ? `${label(r)} #${i + 1}` : label(r))), ...(mid === undefined ? [] : ['median'])];
   const body = rows.map(([name, cell]) => [name, ...results.map(cell), ...medianCell(name)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => (line[i] as string).length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ').trimEnd();
   const name = (r: BenchResult): string => (repeated ? `${label(r)} #${results.indexOf(r) + 1}` : label(r));
   const notes = results.flatMap((r) => [...r.verdict.failures.map((f) => `FAIL ${name(r)}: ${f}`), ...r.verdict.warnings.map((w) => `warn ${name(r)}: ${w}`)]);
-  return [line(header), ...body.map(line), ...notes].join('\n');
+  return [columns(header, body), ...notes].join('\n');
+}
+
+/** Lines of aligned columns: the first (the figure's name) left-aligned, the rest right-aligned. */
+export function columns(header: readonly string[], body: readonly (readonly string[])[]): string {
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((line) => (line[i] as string).length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ').trimEnd();
+  return [header, ...body].map(line).join('\n');
 }

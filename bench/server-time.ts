@@ -18,7 +18,7 @@ export interface StatusHistogram {
 
 export type IssueHistograms = ReadonlyMap<string, StatusHistogram>;
 
-const LINE = /^flash_coupon_http_request_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$/;
+const LINE = new RegExp(`^${METRIC}_(bucket|sum|count)\\{([^}]*)\\} (\\S+)$`);
 const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
 
 /** The issue route's histogram per status from one or more /metrics texts (front doors are added up). */

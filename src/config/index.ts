@@ -126,10 +126,6 @@ function checkCombinations(v: Settings): void {
 }
 
 /**
- * The Config of variables already read; a caller that reads a wider table (the local
- * stack's settings too, from one command line) passes its result here.
- */
-/**
  * Writer threads when WORKER_THREADS is unset: one per partition, but no more than the cores
  * left after one for the front door and the event loop. On 2 cores shared with the front
  * door, 1 thread stored a many-coupon sale in larger transactions and answered 27 % more
@@ -139,6 +135,10 @@ export function defaultWriterThreads(partitions: number, cores: number): number 
   return Math.min(partitions, Math.max(1, cores - 1));
 }
 
+/**
+ * The Config of variables already read; a caller that reads a wider table (the local
+ * stack's settings too, from one command line) passes its result here.
+ */
 export function configFrom(read: ReadVariables<typeof VARIABLES>, cores = availableParallelism()): Config {
   const { values: v, given } = read;
   checkCombinations(v);

@@ -101,16 +101,14 @@ async function redisPrimaryKill(t: Test, stack: ClusterStack, waitReplicas: '0' 
   await primary.call('ACL', 'SETUSER', 'default', '-psync', '-sync');
   await primary.call('CLIENT', 'KILL', 'TYPE', 'replica');
   await new Promise((resolve) => setTimeout(resolve, 1500));
-  const tickets = (): Promise<[string | null, string | null]> =>
-    Promise.all([primary.hget(couponKeys(sale.couponId).meta, 'seq'), replica.hget(couponKeys(sale.couponId).meta, 'seq').catch(() => null)]);
-  let [onPrimary, onReplica] = await tickets();
   // With REDIS_WAIT_REPLICAS=1 the first call after the cut waits for its WAIT (half the
   // command timeout), then the coupon pauses 1 s: 1.5 s may end before the next call. The
   // kill waits (up to 10 s) until the primary holds tickets the replica lacks: a real loss.
-  for (let tries = 0; tries < 100 && !(Number(onPrimary) > Number(onReplica ?? 0)); tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    [onPrimary, onReplica] = await tickets();
-  }
+  const [onPrimary, onReplica] = await waitFor(
+    () => Promise.all([primary.hget(couponKeys(sale.couponId).meta, 'seq'), replica.hget(couponKeys(sale.couponId).meta, 'seq').catch(() => null)]),
+    ([seqPrimary, seqReplica]) => Number(seqPrimary) > Number(seqReplica ?? 0),
+    10_000,
+  );
   primary.disconnect();
   replica.disconnect();
   process.kill(stack.pids.read(`redis-${owners.primary}`)!, 'SIGKILL');

@@ -10,7 +10,7 @@ import { startConsumers } from '../../../src/queue/consumers.js';
 import { writerBatchMessages } from '../../../src/consumer/metrics.js';
 import type { IssueRequest } from '../../../src/queue/message.js';
 import { testConfig } from '../../helpers/env.js';
-import { admitted, couponState, createCoupon, dropCoupons, openStore, testKafka, testLogger, waitUntil } from '../../consumer/helpers.js';
+import { admitted, couponState, scratchCoupons, testKafka, testLogger, waitUntil } from '../../consumer/helpers.js';
 
 async function batchesSoFar(): Promise<{ batches: number; messages: number }> {
   const values = (await writerBatchMessages.get()).values;
@@ -22,17 +22,15 @@ async function batchesSoFar(): Promise<{ batches: number; messages: number }> {
 async function twoAfterOne(lingerMs: number, gapMs: number, t: Test): Promise<{ batches: number; messages: number }> {
   const config = testConfig({ KAFKA_PARTITIONS: '1', CONSUMER_LINGER_MS: String(lingerMs) });
   const log = testLogger(config);
-  const pool = await openStore(config);
   const kafka = await testKafka(config, log);
   const consumers = await startConsumers(config, log);
-  const couponId = await createCoupon(pool, 10);
   t.teardown(async () => {
     await consumers.stop();
-    await dropCoupons(pool, [couponId]);
     await kafka.deleteTopics();
     await kafka.close();
-    await pool.end();
   });
+  const { pool, coupon } = await scratchCoupons(config, (fn) => t.teardown(fn));
+  const couponId = await coupon(10);
   const [first, second, third] = admitted(couponId, 3) as [IssueRequest, IssueRequest, IssueRequest];
   await kafka.produce([first]);
   await waitUntil(() => couponState(pool, couponId), (s) => s.rows === 1, 60_000, 20);
