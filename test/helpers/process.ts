@@ -21,8 +21,12 @@ export async function spawnService(env: Record<string, string>, args: string[] =
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
+  // The last lines before serving go into the error of a process that exits instead.
+  const recent: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     lines.on('line', (line) => {
+      recent.push(line);
+      if (recent.length > 5) recent.shift();
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if (entry.msg === 'flash-coupon is serving' && entry.port !== undefined) resolve(entry.port);
@@ -30,7 +34,8 @@ export async function spawnService(env: Record<string, string>, args: string[] =
         // not a log line
       }
     });
-    child.once('exit', (code) => reject(new Error(`service exited (${code}) before serving`)));
+    // 'close', not 'exit': by then every line of its output has been read.
+    child.once('close', (code) => reject(new Error(`service exited (${code}) before serving; its last output:\n${recent.join('\n')}`)));
   });
   // Keep draining its output so the child never blocks on a full pipe.
   lines.on('line', () => undefined);
