@@ -61,6 +61,29 @@ export interface TopicsReport {
 
 const LEADERS_WAIT_MS = 30_000;
 
+/** A kafkajs error the broker says may pass: a topic it has not heard of yet, a leader election. */
+export function isRetriableKafkaError(err: unknown): boolean {
+  return err instanceof Error && (err as { retriable?: unknown }).retriable === true;
+}
+
+/**
+ * Runs `attempt` again while it fails with an error that may pass, for up to `waitMs`. On a
+ * multi-broker cluster a topic created a moment ago (by this process or another) is unknown
+ * for a while to a broker the controller has not told yet, and kafkajs reports that at once
+ * (UNKNOWN_TOPIC_OR_PARTITION): a service started then must wait, not exit.
+ */
+export async function whileTopicSettles<T>(attempt: () => Promise<T>, waitMs = LEADERS_WAIT_MS): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isRetriableKafkaError(err) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /**
  * Until every partition of `topics` has a leader. kafkajs's own wait (createTopics
  * waitForLeaders) gives up at the first broker that has not heard of a new topic yet when the
@@ -107,6 +130,6 @@ export async function ensureTopics(admin: Admin, kafka: Config['kafka']): Promis
   if (created.length > 0) await waitForLeaders(admin, created);
   // A topic created a moment ago may be unknown yet to the broker asked: trust the request.
   if (created.includes(kafka.topic)) return { replicationFactor: wanted, wanted, created };
-  const metadata = await admin.fetchTopicMetadata({ topics: [kafka.topic] });
+  const metadata = await whileTopicSettles(() => admin.fetchTopicMetadata({ topics: [kafka.topic] }));
   return { replicationFactor: metadata.topics[0]?.partitions[0]?.replicas.length ?? wanted, wanted, created };
 }

@@ -13,7 +13,7 @@ import type { RunningConsumer } from '../../consumer/running.js';
 import { deliverOutputs, type DeadLetterMarks, type DeadLetterRecord } from '../../consumer/sinks.js';
 import type { WriterPool } from '../../consumer/writer-pool.js';
 import type { Logger } from '../../logger.js';
-import { createKafka, ensureTopics, type KafkaClient } from './client.js';
+import { createKafka, ensureTopics, whileTopicSettles, type KafkaClient } from './client.js';
 import { connectKafkaPublisher } from './publisher.js';
 
 /** kafkajs only sends a heartbeat when its own interval (3 s) is due; this just asks often. */
@@ -27,7 +27,7 @@ async function partitionCount(kafka: KafkaClient, settings: Config['kafka']): Pr
   await admin.connect();
   try {
     await ensureTopics(admin, settings);
-    const metadata = await admin.fetchTopicMetadata({ topics: [settings.topic] });
+    const metadata = await whileTopicSettles(() => admin.fetchTopicMetadata({ topics: [settings.topic] }));
     // The topic may predate the current KAFKA_PARTITIONS: its real count decides.
     return metadata.topics[0]?.partitions.length ?? settings.partitions;
   } finally {
@@ -136,7 +136,7 @@ export async function startKafkaConsumer(config: Config, parentLog: Logger, writ
   try {
     await consumer.connect();
     // A new group starts at the beginning: requests queued before any consumer ran count.
-    await consumer.subscribe({ topics: [settings.topic], fromBeginning: true });
+    await whileTopicSettles(() => consumer.subscribe({ topics: [settings.topic], fromBeginning: true }));
     await consumer.run(runOptions);
   } catch (err) {
     await consumer.disconnect().catch(() => undefined);

@@ -9,7 +9,7 @@ import type { Config } from '../../config/index.js';
 import type { DeadLetterSource } from '../../consumer/replay.js';
 import type { RawMessage } from '../../consumer/writer-task.js';
 import type { Logger } from '../../logger.js';
-import { createKafka, ensureTopics } from './client.js';
+import { createKafka, ensureTopics, whileTopicSettles } from './client.js';
 import { connectKafkaPublisher } from './publisher.js';
 
 /** Letters handed to the replay at once (a fetch can hold many more). */
@@ -73,7 +73,7 @@ export async function openKafkaDeadLetters(config: Config, log: Logger, couponId
       const pinned = new Set<number>();
       await consumer.connect();
       try {
-        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        await whileTopicSettles(() => consumer.subscribe({ topics: [topic], fromBeginning: true }));
         await consumer.run({
           autoCommit: false,
           eachBatchAutoResolve: false,

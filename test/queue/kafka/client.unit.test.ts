@@ -4,10 +4,10 @@
  * what would be created; the real brokers are in test/stack/cluster.test.ts.
  */
 import t from 'tap';
-import type { Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { loadConfig } from '../../../src/config/index.js';
 import { AppError } from '../../../src/errors.js';
-import { ensureTopics, minInsyncReplicas } from '../../../src/queue/kafka/client.js';
+import { ensureTopics, isRetriableKafkaError, minInsyncReplicas, whileTopicSettles } from '../../../src/queue/kafka/client.js';
 
 interface Created {
   topic: string;
@@ -59,4 +59,36 @@ t.test('existing topics are left as they are, and the report says what the reque
   const report = await ensureTopics(admin, kafka());
   t.same(created.map((c) => c.topic), ['issued'], 'only the missing topic is created');
   t.same(report, { replicationFactor: 1, wanted: 3, created: ['issued'] }, 'a request topic made with one replica is reported as such (the service warns)');
+});
+
+// A broker that has not heard of a new topic yet cannot be made to answer so on demand: the
+// cluster tells it within milliseconds. The errors below are kafkajs's own, as it throws them.
+const unknownTopic = (): Error => new kafkajs.KafkaJSProtocolError({ message: 'This server does not host this topic-partition', type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3, retriable: true } as unknown as Error);
+
+t.test('a topic not yet known to the broker asked is asked again until it is', async (t) => {
+  let calls = 0;
+  const result = await whileTopicSettles(async () => {
+    calls++;
+    if (calls < 3) throw unknownTopic();
+    return 'metadata';
+  });
+  t.equal(result, 'metadata');
+  t.equal(calls, 3);
+});
+
+t.test('an error that will not pass is thrown at once, one that may pass after the wait', async (t) => {
+  let calls = 0;
+  const denied = new kafkajs.KafkaJSProtocolError({ message: 'Not authorized to access topics', type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false } as unknown as Error);
+  await t.rejects(
+    whileTopicSettles(async () => {
+      calls++;
+      throw denied;
+    }),
+    denied,
+  );
+  t.equal(calls, 1);
+  const began = Date.now();
+  await t.rejects(whileTopicSettles(() => Promise.reject(unknownTopic()), 500), /does not host this topic-partition/);
+  t.ok(Date.now() - began >= 500, 'gave up only after the wait');
+  t.notOk(isRetriableKafkaError(new Error('plain')), 'an error of ours is not a broker\'s');
 });
