@@ -6,6 +6,7 @@
  * Redis last (compensations need it), all within SHUTDOWN_TIMEOUT_MS.
  */
 import { randomBytes } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 import { collectDefaultMetrics, register } from 'prom-client';
 import type { TemplatedApp } from 'uWebSockets.js';
 import type { Config } from './config/index.js';
@@ -80,8 +81,9 @@ function issueReader(pool: Pool): IssueReader {
 }
 
 export async function startService(config: Config, log: Logger): Promise<RunningService> {
-  // Process, heap, GC and event-loop delay metrics; once per process (tests start several services).
-  if (register.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics();
+  // Process, heap, GC and event-loop delay metrics; once per process (tests start several
+  // services), from the main thread only: front-door threads' /metrics adds theirs to it.
+  if (isMainThread && register.getSingleMetric('process_cpu_user_seconds_total') === undefined) collectDefaultMetrics();
   checkUwsImplementation(config.http.allowUwsFallback, log.child({ module: 'http' }));
   const closers: Closer[] = [];
   // Closed after everything else: the gate's background compensations and the Redis-list

@@ -6,12 +6,14 @@ import type { MessagePort } from 'node:worker_threads';
 import { startService } from '../app.js';
 import { createLogger } from '../logger.js';
 import type { FrontDoorThreadData, FrontDoorThreadMessage } from './messages.js';
+import { answerMetricsFromMain } from './metrics.js';
 
 /** uWebSockets.js closes an idle HTTP connection after 10 s. */
 const UWS_IDLE_CLOSE_MS = 11_000;
 
 export async function runFrontDoorThread(data: FrontDoorThreadData, port: MessagePort): Promise<void> {
   const log = createLogger(data.config.log, { role: 'api', thread: data.thread });
+  answerMetricsFromMain(port);
   const service = await startService(data.config, log);
   port.on('message', (message: FrontDoorThreadMessage) => {
     if (message.type !== 'stop') return;

@@ -3,7 +3,8 @@
  * worker threads each run the `api` role (front door, gate client, producer) on the port the
  * main thread bound, and the kernel spreads connections over them (SO_REUSEPORT, which
  * uWebSockets.js sets on Linux). Admission stays exact: every front door asks the same Redis
- * gate. What each thread counts stays in its own metrics registry (see docs/SCALING.md).
+ * gate. Each thread counts in its own metrics registry; /metrics answers their sum
+ * (src/threads/metrics.ts).
  */
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -12,6 +13,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { workerFile } from '../paths.js';
 import type { FrontDoorThreadData, FrontDoorThreadMessage } from './messages.js';
+import { serveProcessMetrics } from './metrics.js';
 
 /** A thread that has not drained within this after being asked is left to the process exit. */
 const STOP_WAIT_MS = 30_000;
@@ -59,6 +61,7 @@ export async function startFrontDoorThreads(config: Config, ports: { port: numbe
     await stopAll();
     throw err;
   }
+  serveProcessMetrics(workers);
   if (workers.length > 0) log.info({ threads: config.http.threads, port }, 'front-door threads serving');
   return { stop: stopAll };
 }

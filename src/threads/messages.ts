@@ -6,4 +6,13 @@ export interface FrontDoorThreadData {
   thread: number;
 }
 
-export type FrontDoorThreadMessage = { type: 'serving'; port: number } | { type: 'stop' } | { type: 'stopped' };
+export type FrontDoorThreadMessage =
+  | { type: 'serving'; port: number }
+  | { type: 'stop' }
+  | { type: 'stopped' }
+  // /metrics (src/threads/metrics.ts): the main thread asks each thread for its metrics; a
+  // thread that got the scrape asks the main thread for the sum.
+  | { type: 'metrics-json-request'; id: number }
+  | { type: 'metrics-json'; id: number; metrics: unknown[] }
+  | { type: 'metrics-text-request'; id: number }
+  | { type: 'metrics-text'; id: number; text?: string; error?: string };

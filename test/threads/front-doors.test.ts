@@ -3,6 +3,7 @@
  * port (the main thread and a worker thread), each its own gate client and producer, and a
  * sale through that port still issues exactly the stock, once per user, every 202 stored.
  */
+import { get } from 'node:http';
 import t from 'tap';
 import { Redis } from 'ioredis';
 import { deploymentKeys } from '../../src/gate/instances.js';
@@ -19,6 +20,7 @@ t.teardown(() => proc.stop('SIGKILL'));
 const config = testConfig(env);
 const redis = new Redis(config.redis.url);
 t.teardown(() => redis.disconnect());
+let saleRequests = 0;
 
 t.test('two front doors of one process serve one port, and the sale is exact', async (t) => {
   const pid = proc.child.pid as number;
@@ -36,6 +38,31 @@ t.test('two front doors of one process serve one port, and the sale is exact', a
   const summary = await verifySale(t, config, sale, stock);
   t.equal(summary.accepted, stock, `exactly the stock admitted: ${JSON.stringify(summary)}`);
   t.equal(summary.stored, stock);
+  saleRequests = sale.sent();
+});
+
+/** GET /metrics on a connection of its own, so the kernel may hand it to either thread. */
+function scrapeOnNewConnection(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(`${url}/metrics`, { agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}: ${body.slice(0, 300)}`))));
+    }).on('error', reject);
+  });
+}
+
+const sumOf = (text: string, pattern: RegExp): number => [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
+
+t.test('every scrape counts both threads, whichever thread answers it', async (t) => {
+  for (let scrape = 1; scrape <= 12; scrape++) {
+    const text = await scrapeOnNewConnection(proc.url);
+    const issues = sumOf(text, /^flash_coupon_http_requests_total\{route="\/api\/coupons\/:couponId\/issue"[^}]*\} (\d+)$/gm);
+    const admitted = sumOf(text, /^flash_coupon_admissions_total\{outcome="ADMITTED"\} (\d+)$/gm);
+    t.equal(issues, saleRequests, `scrape ${scrape}: ${issues} issue requests counted, ${saleRequests} sent`);
+    t.equal(admitted, 300, `scrape ${scrape}: admissions of both threads`);
+    t.equal([...text.matchAll(/^process_start_time_seconds /gm)].length, 1, `scrape ${scrape}: process-wide metrics once, not once per thread`);
+  }
 });
 
 t.test('SIGTERM stops both front doors and the process exits 0', async (t) => {

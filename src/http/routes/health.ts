@@ -4,6 +4,7 @@
  * metrics are served to operators only.
  */
 import { register } from 'prom-client';
+import { scrapeText } from '../scrape.js';
 import { AppError } from '../../errors.js';
 import type { Readiness } from '../../health/readiness.js';
 import type { DrainState } from '../drain.js';
@@ -33,7 +34,7 @@ const healthz: Route = { method: 'get', pattern: '/healthz', handler: () => json
 const metrics: Route = {
   method: 'get',
   pattern: '/metrics',
-  handler: async () => ({ status: 200, body: await register.metrics(), contentType: register.contentType }),
+  handler: async () => ({ status: 200, body: await scrapeText(), contentType: register.contentType }),
   whileDraining: true,
 };
 
