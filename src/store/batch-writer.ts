@@ -116,9 +116,15 @@ export async function writeBatch(pool: Pool, requests: readonly IndexedRequest[]
   return result;
 }
 
+function isAscending(requests: readonly Request[]): boolean {
+  for (let i = 1; i < requests.length; i++) if ((requests[i] as Request).ticket < (requests[i - 1] as Request).ticket) return false;
+  return true;
+}
+
 /** First come first served: lowest ticket first, one request per user (the rest are duplicates). */
 function orderByTicket(requests: Request[]): { unique: Request[]; repeated: number } {
-  const sorted = [...requests].sort((a, b) => a.ticket - b.ticket);
+  // One coupon's requests come off its partition in admission order: sorted already, as a rule.
+  const sorted = isAscending(requests) ? requests : [...requests].sort((a, b) => a.ticket - b.ticket);
   const seen = new Set<string>();
   const unique: Request[] = [];
   for (const request of sorted) {

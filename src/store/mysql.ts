@@ -32,7 +32,22 @@ function poolOptions(url: string, poolSize: number, withDatabase: boolean, queue
     supportBigNumbers: true,
     bigNumberStrings: false,
     multipleStatements: false,
+    queryFormat: formatUnlessPlain as PoolOptions['queryFormat'],
   };
+}
+
+/**
+ * mysql2 runs every statement through its placeholder formatter, values or not: for the batch
+ * writer's INSERT of hundreds of rows (built whole, src/store/batch-writer.ts) that is a
+ * scan of tens of kilobytes for nothing. A statement without values is sent as it is, which
+ * is what the formatter makes of it; one with values is formatted exactly as by default.
+ */
+const formatValues = mysql.format as (sql: string, values: unknown, stringifyObjects: boolean, timezone: string | undefined) => string;
+
+function formatUnlessPlain(sql: string, values: unknown, timezone?: string): string {
+  if (values === undefined || (Array.isArray(values) && values.length === 0)) return sql;
+  // mysql2's own call, with its defaults: objects not stringified, the pool's time zone.
+  return formatValues(sql, values, false, timezone);
 }
 
 export async function ensureDatabase(mysqlConfig: Config['mysql']): Promise<void> {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { decodeIssueRequest, encodeIssueRequest, UndecodableMessage, type IssueRequest } from '../../src/queue/message.js';
+import { decodeIssueRequest, encodeIssueRequest, parseIssueRequest, UndecodableMessage, type IssueRequest } from '../../src/queue/message.js';
 
 const issueRequest: fc.Arbitrary<IssueRequest> = fc.record({
   couponId: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
@@ -56,3 +56,50 @@ for (const [name, raw, reason] of poison) {
     t.throws(() => decodeIssueRequest(raw), UndecodableMessage);
   });
 }
+
+/** What a decode gives: the request, or the reason it is poison. */
+function outcome(decode: () => IssueRequest): IssueRequest | string {
+  try {
+    return decode();
+  } catch (err) {
+    if (!(err instanceof UndecodableMessage)) throw err;
+    return err.message;
+  }
+}
+
+t.test('the one-step read of the compact layout answers as JSON.parse does, on the layout and on every near miss', async (t) => {
+  // One character inserted, removed or replaced anywhere in a real encoding: a digit too many,
+  // a lost quote, a sign, a space, a byte past ASCII.
+  const nearMiss = fc.tuple(issueRequest, fc.nat(), fc.constantFrom('insert', 'remove', 'replace'), fc.constantFrom(...'0123456789-+.e ",:{}uU\u00e9\u20ac')).map(([request, at, edit, char]) => {
+    const encoded = encodeIssueRequest({ ...request });
+    const i = at % (encoded.length + 1);
+    if (edit === 'insert') return encoded.slice(0, i) + char + encoded.slice(i);
+    if (edit === 'remove') return encoded.slice(0, i) + encoded.slice(i + 1);
+    return encoded.slice(0, i) + char + encoded.slice(i + 1);
+  });
+  fc.assert(
+    fc.property(fc.oneof(issueRequest.map((request) => encodeIssueRequest({ ...request })), nearMiss), (text) => {
+      const general = outcome(() => parseIssueRequest(text));
+      return isDeepStrictEqual(outcome(() => decodeIssueRequest(text)), general) && isDeepStrictEqual(outcome(() => decodeIssueRequest(Buffer.from(text))), general);
+    }),
+    { numRuns: 20_000 },
+  );
+  t.pass('no counterexample');
+});
+
+t.test('the edges of the one-step read', async (t) => {
+  const cases = [
+    '{"c":9007199254740991,"u":"u1","t":9007199254740991,"a":-0}',
+    '{"c":9007199254740992,"u":"u1","t":3,"a":1}',
+    '{"c":1,"u":"u1","t":9007199254740993,"a":1}',
+    '{"c":07,"u":"u1","t":3,"a":1}',
+    '{"c":7,"u":"u1","t":3,"a":1.5}',
+    '{"c":7,"u":"u1","t":3,"a":1e3}',
+    '{"c":7, "u":"u1","t":3,"a":1}',
+    '{"u":"u1","c":7,"t":3,"a":1}',
+    `{"c":7,"u":"${'u'.repeat(64)}","t":3,"a":1}`,
+    `{"c":7,"u":"${'u'.repeat(65)}","t":3,"a":1}`,
+  ];
+  for (const text of cases) t.same(outcome(() => decodeIssueRequest(text)), outcome(() => parseIssueRequest(text)), text);
+  t.equal(outcome(() => decodeIssueRequest(Buffer.from('{"c":7,"u":"u\u00e9","t":3,"a":1}'))), 'bad userId', 'a byte past ASCII is read as UTF-8 and refused by the general path');
+});
