@@ -66,6 +66,8 @@ export interface RateLimits {
   /** Before anything else is read: the client's address. */
   address(remoteAddress: string, forwardedFor: string): void;
   user(userId: string): void;
+  /** Whether `address` limits anything (RATE_LIMIT_ADDRESS_PER_S above 0): routes read the address only then. */
+  readonly limitsAddresses: boolean;
 }
 
 /** The address a request comes from: the last X-Forwarded-For entry behind a trusted proxy. */
@@ -81,5 +83,6 @@ export function rateLimitsFrom(limits: Config['rateLimit'], trustProxy: boolean)
   return {
     address: byAddress === undefined ? () => undefined : (remote, forwarded) => byAddress.take(clientAddress(remote, forwarded, trustProxy)),
     user: byUser === undefined ? () => undefined : (userId) => byUser.take(userId),
+    limitsAddresses: byAddress !== undefined,
   };
 }

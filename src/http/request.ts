@@ -10,7 +10,7 @@ export interface RequestContext {
   url: string;
   params: string[];
   authorization: string;
-  /** The peer's address and its X-Forwarded-For header, for per-client rate limits. */
+  /** The peer's address and its X-Forwarded-For header, for per-client rate limits ('' unless the route needs them). */
   remoteAddress: string;
   forwardedFor: string;
   /** The caller's X-Request-Id (checked when used), for correlating our logs with theirs. */
@@ -31,7 +31,7 @@ function decodeSegment(raw: string): string {
   }
 }
 
-export function captureRequest(res: HttpResponse, req: HttpRequest, paramCount: number, bodyLimit: number, wantsBody: boolean): RequestContext {
+export function captureRequest(res: HttpResponse, req: HttpRequest, paramCount: number, bodyLimit: number, wantsBody: boolean, wantsAddress: boolean): RequestContext {
   const params: string[] = [];
   for (let i = 0; i < paramCount; i++) params.push(decodeSegment(req.getParameter(i) ?? ''));
   const declaredLength = Number(req.getHeader('content-length') || '0');
@@ -43,8 +43,9 @@ export function captureRequest(res: HttpResponse, req: HttpRequest, paramCount: 
     url: req.getUrl(),
     params,
     authorization: req.getHeader('authorization'),
-    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
-    forwardedFor: req.getHeader('x-forwarded-for'),
+    // Copied out of uWebSockets.js and decoded: worth it only for a route that uses it.
+    remoteAddress: wantsAddress ? Buffer.from(res.getRemoteAddressAsText()).toString() : '',
+    forwardedFor: wantsAddress ? req.getHeader('x-forwarded-for') : '',
     requestId: req.getHeader('x-request-id'),
     body: () => body,
   };

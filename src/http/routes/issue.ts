@@ -65,8 +65,8 @@ export function issueRoutes(deps: IssueDeps): Route[] {
   };
 
   return [
-    { method: 'post', pattern: '/api/coupons/:couponId/issue', handler: issue },
-    { method: 'post', pattern: '/api/coupons/:couponId/issue/queue', handler: issue },
+    { method: 'post', pattern: '/api/coupons/:couponId/issue', handler: issue, needsAddress: limits.limitsAddresses },
+    { method: 'post', pattern: '/api/coupons/:couponId/issue/queue', handler: issue, needsAddress: limits.limitsAddresses },
     { method: 'get', pattern: '/api/coupons/:couponId/issue/:userId', handler: status },
     {
       method: 'get',
