@@ -213,12 +213,16 @@ export function medians(results: readonly BenchResult[]): Medians {
   const entries = MEDIAN_FIELDS.map((field) => {
     const values = results.map((r) => r[field]);
     if (values.length === 0 || values.some((v) => v === null)) return [field, null] as const;
-    const sorted = (values as number[]).slice().sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-    return [field, round(median)] as const;
+    return [field, round(median(values as number[]))] as const;
   });
   return Object.fromEntries(entries) as Medians;
+}
+
+/** The middle value (the mean of the middle two for an even count); at least one value. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function cpuCell(r: BenchResult, group: string): string {

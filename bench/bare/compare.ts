@@ -14,18 +14,19 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import kafkajs from 'kafkajs';
+import type { FlagSpecs } from '../../src/config/args.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { createCoupon } from '../api.js';
 import { CpuProbe } from '../cpu-probe.js';
 import type { CpuReport } from '../cpu.js';
 import { deleteKafkaRun, deleteRedisKeys } from '../cleanup.js';
 import { BenchDb } from '../db.js';
-import { columns } from '../report.js';
+import { choice, integer, parseCommand, repeated, stores, STRING, SWITCH } from '../flags.js';
+import { columns, median } from '../report.js';
 import { stamp, writeFile } from '../results.js';
-import { RESULTS_DIR, say } from '../run.js';
+import { brokersOf, RESULTS_DIR, say } from '../run.js';
 import { freePort, startService, type ServiceHandle } from '../service.js';
 import { bareKeys } from './keys.js';
 import { runWrk, type WrkResult } from './wrk.js';
@@ -46,7 +47,9 @@ interface Settings {
   readonly wrkThreads: number;
   readonly redisUrl: string;
   readonly mysqlUrl: string;
-  readonly brokers: string;
+  /** As named on the command line (undefined: the service's default), and as resolved. */
+  readonly kafkaBrokers: string | undefined;
+  readonly brokers: readonly string[];
   /** Read each measured run's CPU from /proc (the load generator's row is this process, not wrk). */
   readonly cpu: boolean;
 }
@@ -68,40 +71,35 @@ export interface BareRun {
   readonly invalid: string | undefined;
 }
 
-function settingsOf(argv: readonly string[]): Settings {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      case: { type: 'string', multiple: true },
-      pairs: { type: 'string', default: '3' },
-      seconds: { type: 'string', default: '6' },
-      warmup: { type: 'string', default: '2' },
-      connections: { type: 'string', default: '128' },
-      'wrk-threads': { type: 'string', default: '1' },
-      'redis-url': { type: 'string', default: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' },
-      'mysql-url': { type: 'string', default: process.env['MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/flash_coupon' },
-      'kafka-brokers': { type: 'string', default: process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092' },
-      cpu: { type: 'boolean', default: false },
-    },
-  });
-  const positive = (name: string, text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${text}`);
-    return n;
-  };
-  const cases = values.case ?? [...CASES];
-  for (const name of cases) if (!(CASES as readonly string[]).includes(name)) throw new Error(`--case must be one of ${CASES.join(', ')}, got ${name}`);
+const FLAGS = {
+  pairs: STRING,
+  seconds: STRING,
+  warmup: STRING,
+  connections: STRING,
+  'wrk-threads': STRING,
+  'mysql-url': STRING,
+  'redis-url': STRING,
+  'kafka-brokers': STRING,
+  cpu: SWITCH,
+} as const satisfies FlagSpecs;
+
+/** The command line, read and checked like the other bench commands' (bench/flags.ts); `--case` may be given several times. */
+export function settingsOf(argv: readonly string[]): Settings {
+  const { values: caseValues, rest } = repeated(argv, 'case');
+  const { values } = parseCommand(rest, FLAGS);
+  const where = stores(values);
   return {
-    cases: cases as Case[],
-    pairs: positive('pairs', values.pairs),
-    seconds: positive('seconds', values.seconds),
-    warmupSeconds: positive('warmup', values.warmup),
-    connections: positive('connections', values.connections),
-    wrkThreads: positive('wrk-threads', values['wrk-threads']),
-    redisUrl: values['redis-url'],
-    mysqlUrl: values['mysql-url'],
-    brokers: values['kafka-brokers'],
-    cpu: values.cpu,
+    cases: caseValues.length === 0 ? [...CASES] : caseValues.map((raw) => choice('--case', raw, CASES[0], CASES)),
+    pairs: integer('--pairs', values.pairs, 3, 1, 100),
+    seconds: integer('--seconds', values.seconds, 6, 1, 3600),
+    warmupSeconds: integer('--warmup', values.warmup, 2, 1, 600),
+    connections: integer('--connections', values.connections, 128, 1, 100_000),
+    wrkThreads: integer('--wrk-threads', values['wrk-threads'], 1, 1, 256),
+    redisUrl: where.redisUrl,
+    mysqlUrl: where.mysqlUrl,
+    kafkaBrokers: where.kafkaBrokers,
+    brokers: brokersOf(where),
+    cpu: values.cpu === true,
   };
 }
 
@@ -115,14 +113,14 @@ async function startBare(settings: Settings, handoff: boolean, stock: number): P
   const [meta, users] = bareKeys(couponId);
   await redis.hset(meta, 'total', stock, 'admitted', 0);
   if (handoff) {
-    const kafka = new kafkajs.Kafka({ clientId: 'bench-bare', brokers: settings.brokers.split(','), logLevel: kafkajs.logLevel.NOTHING });
+    const kafka = new kafkajs.Kafka({ clientId: 'bench-bare', brokers: [...settings.brokers], logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: BARE_PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
     await admin.disconnect();
   }
   const port = await freePort();
-  const args = [join(PACKAGE_ROOT, 'dist', 'bench', 'bare', 'loop.js'), '--port', String(port), '--redis-url', settings.redisUrl, '--kafka-brokers', settings.brokers];
+  const args = [join(PACKAGE_ROOT, 'dist', 'bench', 'bare', 'loop.js'), '--port', String(port), '--redis-url', settings.redisUrl, '--kafka-brokers', settings.brokers.join(',')];
   if (handoff) args.push('--handoff', '--topic', topic);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -141,7 +139,7 @@ async function startBare(settings: Settings, handoff: boolean, stock: number): P
       await exited;
       await redis.del(meta, users);
       redis.disconnect();
-      if (handoff) await deleteKafkaRun(settings.brokers.split(','), topic, 'none');
+      if (handoff) await deleteKafkaRun(settings.brokers, topic, 'none');
     },
   };
 }
@@ -155,7 +153,7 @@ async function startServiceTarget(settings: Settings, role: 'all' | 'api', stock
     partitionKey: undefined,
     mysqlUrl: settings.mysqlUrl,
     redisUrl: settings.redisUrl,
-    kafkaBrokers: settings.brokers,
+    kafkaBrokers: settings.kafkaBrokers,
     extraArgs: ['--role', role],
     runId,
     logDir: RESULTS_DIR,
@@ -170,7 +168,7 @@ async function startServiceTarget(settings: Settings, role: 'all' | 'api', stock
       const db = BenchDb.open(settings.mysqlUrl);
       await db.deleteCoupons([couponId]).finally(() => db.close());
       await deleteRedisKeys(settings.redisUrl, [couponId], service.topic);
-      if (service.topic !== undefined && service.groupId !== undefined) await deleteKafkaRun(settings.brokers.split(','), service.topic, service.groupId);
+      if (service.topic !== undefined && service.groupId !== undefined) await deleteKafkaRun(settings.brokers, service.topic, service.groupId);
     },
   };
 }
@@ -193,7 +191,7 @@ async function measure(settings: Settings, kind: Case, pair: number, target: 'ba
     await runWrk({ ...load, tag: `w${runTag()}`, seconds: settings.warmupSeconds });
     await sleep(500);
     const probe = settings.cpu
-      ? CpuProbe.locate({ servicePids: started.pid === undefined ? [] : [started.pid], serviceUrls: [], redisUrl: settings.redisUrl, mysqlUrl: settings.mysqlUrl, kafkaBrokers: settings.brokers.split(',') })
+      ? CpuProbe.locate({ servicePids: started.pid === undefined ? [] : [started.pid], serviceUrls: [], redisUrl: settings.redisUrl, mysqlUrl: settings.mysqlUrl, kafkaBrokers: settings.brokers })
       : undefined;
     await probe?.start();
     const result = await runWrk({ ...load, tag: `m${runTag()}`, seconds: settings.seconds });
@@ -206,11 +204,6 @@ async function measure(settings: Settings, kind: Case, pair: number, target: 'ba
   }
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** One row per pair and case: both targets' requests/s and p99, and the ratio service/bare. */
 export function bareTable(runs: readonly BareRun[]): string {

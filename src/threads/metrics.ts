@@ -19,8 +19,8 @@ const ANSWER_WAIT_MS = 5_000;
 let asked = 0;
 
 /** Posts `request` on `port` and resolves with the reply of the same id. */
-function ask<T>(port: MessagePort | Worker, request: FrontDoorThreadMessage & { id: number }, replyType: FrontDoorThreadMessage['type'], pick: (reply: FrontDoorThreadMessage) => T): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+function ask(port: MessagePort | Worker, request: FrontDoorThreadMessage & { id: number }, replyType: FrontDoorThreadMessage['type']): Promise<FrontDoorThreadMessage> {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       port.off('message', onReply);
       reject(new Error(`no ${replyType} from the ${request.type === 'metrics-text-request' ? 'main thread' : 'front-door thread'} within ${ANSWER_WAIT_MS} ms`));
@@ -29,7 +29,7 @@ function ask<T>(port: MessagePort | Worker, request: FrontDoorThreadMessage & { 
       if (reply.type !== replyType || !('id' in reply) || reply.id !== request.id) return;
       clearTimeout(timer);
       port.off('message', onReply);
-      resolve(pick(reply));
+      resolve(reply);
     };
     port.on('message', onReply);
     port.postMessage(request);
@@ -37,11 +37,10 @@ function ask<T>(port: MessagePort | Worker, request: FrontDoorThreadMessage & { 
 }
 
 /** The process's metrics: this (main) thread's and every front-door thread's, merged. */
-export async function processMetrics(workers: readonly Worker[]): Promise<string> {
+async function processMetrics(workers: readonly Worker[]): Promise<string> {
   const own = await register.getMetricsAsJSON();
-  const theirs = await Promise.all(
-    workers.map((worker) => ask(worker, { type: 'metrics-json-request', id: ++asked }, 'metrics-json', (reply) => (reply.type === 'metrics-json' ? (reply.metrics as ThreadMetrics) : []))),
-  );
+  const replies = await Promise.all(workers.map((worker) => ask(worker, { type: 'metrics-json-request', id: ++asked }, 'metrics-json')));
+  const theirs = replies.map((reply) => (reply.type === 'metrics-json' ? (reply.metrics as ThreadMetrics) : []));
   // The main thread's come first, so their aggregator is used; its start time is its own
   // ('omit' drops a value that should be summed across processes, not threads).
   const main = own.map((metric) => (metric.aggregator === 'omit' ? { ...metric, aggregator: 'first' as const } : metric));
@@ -73,7 +72,7 @@ export function answerMetricsFromMain(port: MessagePort): void {
     void register.getMetricsAsJSON().then((metrics) => port.postMessage({ type: 'metrics-json', id: message.id, metrics } satisfies FrontDoorThreadMessage));
   });
   scrapeFrom(async () => {
-    const reply = await ask(port, { type: 'metrics-text-request', id: ++asked }, 'metrics-text', (answer) => answer);
+    const reply = await ask(port, { type: 'metrics-text-request', id: ++asked }, 'metrics-text');
     if (reply.type !== 'metrics-text' || reply.text === undefined) throw new Error(`the main thread could not gather the metrics: ${reply.type === 'metrics-text' ? reply.error : 'no answer'}`);
     return reply.text;
   });
