@@ -1,14 +1,19 @@
 /**
  * `npm run bench:bare`: the service against the bare loops (bench/bare/loop.ts) under the
- * same wrk load, in pairs whose order alternates, each target started fresh and warmed up
- * first. Three cases, as issue 17 measures them:
+ * same load, in pairs whose order alternates, each target started fresh and warmed up
+ * first. Three cases under wrk, as issue 17 measures them:
  *
  *   refusals        a coupon of stock 1: the service (`--role all`) against the bare gate loop
  *   admissions-api  stock past the load: `--role api` against the bare hand-off loop
  *   admissions-all  the same with `--role all` (consumer and writers on the same cores)
  *
- * Each run's answers are checked (admissions: every answer 2xx; refusals: none), and a run
- * that fails its check is reported and left out of the ratio.
+ * and two under the bench's own load (autocannon, bench/bare/scenario.ts):
+ *
+ *   s1, s2          the scenario: the service (`--role all`) against the bare gate loop
+ *
+ * Each run's answers are checked (admissions: every answer 2xx; refusals: none; scenarios:
+ * exactly the stock admitted, the rest refused), and a run that fails its check is reported
+ * and left out of the ratio.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -28,11 +33,16 @@ import { columns, median } from '../report.js';
 import { stamp, writeFile } from '../results.js';
 import { brokersOf, RESULTS_DIR, say } from '../run.js';
 import { freePort, startService, type ServiceHandle } from '../service.js';
+import { runLoad } from '../load.js';
 import { bareKeys } from './keys.js';
+import { figuresOf, invalidScenarioAnswers, SCENARIO_CASES, scenarioOf, warmUpScenario, type ScenarioCase, type ScenarioFigures } from './scenario.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
-export const CASES = ['refusals', 'admissions-api', 'admissions-all'] as const;
-export type Case = (typeof CASES)[number];
+const WRK_CASES = ['refusals', 'admissions-api', 'admissions-all'] as const;
+type WrkCase = (typeof WRK_CASES)[number];
+export const CASES = [...WRK_CASES, ...SCENARIO_CASES] as const;
+export type Case = WrkCase | ScenarioCase;
+const isScenarioCase = (kind: Case): kind is ScenarioCase => (SCENARIO_CASES as readonly string[]).includes(kind);
 
 /** Stock of the admissions cases: more than any run here can admit. */
 const LARGE_STOCK = 10_000_000;
@@ -45,6 +55,8 @@ interface Settings {
   readonly warmupSeconds: number;
   readonly connections: number;
   readonly wrkThreads: number;
+  /** The scenario cases' connections (autocannon's), as `npm run bench --concurrency`. */
+  readonly concurrency: number;
   readonly redisUrl: string;
   readonly mysqlUrl: string;
   /** As named on the command line (undefined: the service's default), and as resolved. */
@@ -54,10 +66,19 @@ interface Settings {
   readonly cpu: boolean;
 }
 
+/** A coupon on sale at a target. */
+interface Sale {
+  readonly couponId: number;
+  readonly path: string;
+}
+
 interface Target {
   readonly url: string;
   readonly pid: number | undefined;
-  readonly path: string;
+  /** Puts a coupon of this stock on sale; stop() removes it. */
+  open(stock: number): Promise<Sale>;
+  /** Waits until the target has done with a sale's admissions (the service: stored them). */
+  settle(sale: Sale, admitted: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,7 +86,8 @@ export interface BareRun {
   readonly case: Case;
   readonly pair: number;
   readonly target: 'bare' | 'service';
-  readonly result: WrkResult | undefined;
+  /** wrk's summary, or the scenario's figures (bench/bare/scenario.ts). */
+  readonly result: WrkResult | ScenarioFigures | undefined;
   readonly cpu: CpuReport | undefined;
   /** Why the run does not count (its answers were not the case's, or it failed). */
   readonly invalid: string | undefined;
@@ -77,6 +99,7 @@ const FLAGS = {
   warmup: STRING,
   connections: STRING,
   'wrk-threads': STRING,
+  concurrency: STRING,
   'mysql-url': STRING,
   'redis-url': STRING,
   'kafka-brokers': STRING,
@@ -95,6 +118,7 @@ export function settingsOf(argv: readonly string[]): Settings {
     warmupSeconds: integer('--warmup', values.warmup, 2, 1, 600),
     connections: integer('--connections', values.connections, 128, 1, 100_000),
     wrkThreads: integer('--wrk-threads', values['wrk-threads'], 1, 1, 256),
+    concurrency: integer('--concurrency', values.concurrency, 100, 1, 100_000),
     redisUrl: where.redisUrl,
     mysqlUrl: where.mysqlUrl,
     kafkaBrokers: where.kafkaBrokers,
@@ -105,13 +129,12 @@ export function settingsOf(argv: readonly string[]): Settings {
 
 const runTag = (): string => `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
 
-async function startBare(settings: Settings, handoff: boolean, stock: number): Promise<Target> {
-  const tag = runTag();
-  const couponId = String(1_000_000_000 + Math.floor(Math.random() * 1_000_000));
-  const topic = `bench-bare-${tag}`;
+const pathOf = (couponId: number): string => `/api/coupons/${couponId}/issue`;
+
+async function startBare(settings: Settings, handoff: boolean): Promise<Target> {
+  const topic = `bench-bare-${runTag()}`;
   const redis = new Redis(settings.redisUrl);
-  const [meta, users] = bareKeys(couponId);
-  await redis.hset(meta, 'total', stock, 'admitted', 0);
+  const keys: string[] = [];
   if (handoff) {
     const kafka = new kafkajs.Kafka({ clientId: 'bench-bare', brokers: [...settings.brokers], logLevel: kafkajs.logLevel.NOTHING });
     const admin = kafka.admin();
@@ -133,18 +156,25 @@ async function startBare(settings: Settings, handoff: boolean, stock: number): P
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid,
-    path: `/api/coupons/${couponId}/issue`,
+    async open(stock) {
+      const couponId = 1_000_000_000 + Math.floor(Math.random() * 1_000_000);
+      const [meta, users] = bareKeys(String(couponId));
+      keys.push(meta, users);
+      await redis.hset(meta, 'total', stock, 'admitted', 0);
+      return { couponId, path: pathOf(couponId) };
+    },
+    async settle() {},
     async stop() {
       child.kill('SIGTERM');
       await exited;
-      await redis.del(meta, users);
+      if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
       if (handoff) await deleteKafkaRun(settings.brokers, topic, 'none');
     },
   };
 }
 
-async function startServiceTarget(settings: Settings, role: 'all' | 'api', stock: number): Promise<Target> {
+async function startServiceTarget(settings: Settings, role: 'all' | 'api'): Promise<Target> {
   const runId = `bare-${runTag()}`;
   const service: ServiceHandle = await startService({
     queue: 'kafka',
@@ -158,45 +188,78 @@ async function startServiceTarget(settings: Settings, role: 'all' | 'api', stock
     runId,
     logDir: RESULTS_DIR,
   });
-  const couponId = await createCoupon(service.url, service.adminToken, 'bench bare comparison', stock);
+  const couponIds: number[] = [];
   return {
     url: service.url,
     pid: service.pid,
-    path: `/api/coupons/${couponId}/issue`,
+    async open(stock) {
+      const couponId = await createCoupon(service.url, service.adminToken, 'bench bare comparison', stock);
+      couponIds.push(couponId);
+      return { couponId, path: pathOf(couponId) };
+    },
+    async settle(sale, admitted) {
+      const db = BenchDb.open(settings.mysqlUrl);
+      try {
+        const wait = await db.waitForRows([sale.couponId], admitted, 60_000);
+        if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${admitted} rows were stored within 60 s`);
+      } finally {
+        await db.close();
+      }
+    },
     async stop() {
       await service.stop();
       const db = BenchDb.open(settings.mysqlUrl);
-      await db.deleteCoupons([couponId]).finally(() => db.close());
-      await deleteRedisKeys(settings.redisUrl, [couponId], service.topic);
+      await db.deleteCoupons(couponIds).finally(() => db.close());
+      await deleteRedisKeys(settings.redisUrl, couponIds, service.topic);
       if (service.topic !== undefined && service.groupId !== undefined) await deleteKafkaRun(settings.brokers, service.topic, service.groupId);
     },
   };
 }
 
 /** Why a run's answers are not what its case must give, or undefined. */
-export function invalidAnswers(kind: Case, result: WrkResult): string | undefined {
+export function invalidAnswers(kind: WrkCase, result: WrkResult): string | undefined {
   if (result.socketErrors > 0) return `${result.socketErrors} socket errors`;
   if (kind === 'refusals') return result.non2xx === result.requests ? undefined : `${result.requests - result.non2xx} of ${result.requests} answers were 2xx, all should be refusals`;
   return result.non2xx === 0 ? undefined : `${result.non2xx} of ${result.requests} answers were not 2xx, all should be admissions`;
 }
 
+/** wrk for a while against one coupon, after a warm-up on it. */
+async function wrkLoad(settings: Settings, kind: WrkCase, started: Target, probe: CpuProbe | undefined): Promise<Pick<BareRun, 'result' | 'cpu' | 'invalid'>> {
+  const sale = await started.open(kind === 'refusals' ? 1 : LARGE_STOCK);
+  const load = { url: started.url, path: sale.path, connections: settings.connections, threads: settings.wrkThreads };
+  // The warm-up takes the one admission of a stock-1 coupon, so the measured run is refusals only.
+  await runWrk({ ...load, tag: `w${runTag()}`, seconds: settings.warmupSeconds });
+  await sleep(500);
+  await probe?.start();
+  const result = await runWrk({ ...load, tag: `m${runTag()}`, seconds: settings.seconds });
+  return { result, cpu: probe?.stop(result.requests), invalid: invalidAnswers(kind, result) };
+}
+
+/** The scenario as `npm run bench` fires it, after the bench's warm-up on a throw-away coupon. */
+async function scenarioLoad(settings: Settings, kind: ScenarioCase, started: Target, probe: CpuProbe | undefined): Promise<Pick<BareRun, 'result' | 'cpu' | 'invalid'>> {
+  const scenario = scenarioOf(kind);
+  const warm = warmUpScenario(scenario);
+  const warmSale = await started.open(warm.stock);
+  const warmLoad = await runLoad({ urls: [started.url], couponIds: [warmSale.couponId], scenario: warm, concurrency: Math.min(settings.concurrency, warm.requests) });
+  await started.settle(warmSale, warmLoad.statusCounts['202'] ?? 0);
+  const sale = await started.open(scenario.stock);
+  await sleep(500);
+  await probe?.start();
+  const load = await runLoad({ urls: [started.url], couponIds: [sale.couponId], scenario, concurrency: settings.concurrency });
+  return { result: figuresOf(load), cpu: probe?.stop(load.responses), invalid: invalidScenarioAnswers(scenario, load) };
+}
+
 async function measure(settings: Settings, kind: Case, pair: number, target: 'bare' | 'service'): Promise<BareRun> {
-  const stock = kind === 'refusals' ? 1 : LARGE_STOCK;
   let started: Target | undefined;
   try {
+    // Only the admissions cases hand off to Kafka: refusals and the scenarios are measured against the gate loop.
     started =
-      target === 'bare' ? await startBare(settings, kind !== 'refusals', stock) : await startServiceTarget(settings, kind === 'admissions-api' ? 'api' : 'all', stock);
-    const load = { url: started.url, path: started.path, connections: settings.connections, threads: settings.wrkThreads };
-    // The warm-up takes the one admission of a stock-1 coupon, so the measured run is refusals only.
-    await runWrk({ ...load, tag: `w${runTag()}`, seconds: settings.warmupSeconds });
-    await sleep(500);
+      target === 'bare' ? await startBare(settings, kind === 'admissions-api' || kind === 'admissions-all') : await startServiceTarget(settings, kind === 'admissions-api' ? 'api' : 'all');
     const probe = settings.cpu
       ? CpuProbe.locate({ servicePids: started.pid === undefined ? [] : [started.pid], serviceUrls: [], redisUrl: settings.redisUrl, mysqlUrl: settings.mysqlUrl, kafkaBrokers: settings.brokers })
       : undefined;
-    await probe?.start();
-    const result = await runWrk({ ...load, tag: `m${runTag()}`, seconds: settings.seconds });
-    const cpu = probe?.stop(result.requests);
-    return { case: kind, pair, target, result, cpu, invalid: invalidAnswers(kind, result) };
+    const measured = isScenarioCase(kind) ? await scenarioLoad(settings, kind, started, probe) : await wrkLoad(settings, kind, started, probe);
+    return { case: kind, pair, target, ...measured };
   } catch (err) {
     return { case: kind, pair, target, result: undefined, cpu: undefined, invalid: (err as Error).message };
   } finally {
@@ -204,10 +267,9 @@ async function measure(settings: Settings, kind: Case, pair: number, target: 'ba
   }
 }
 
-
 /** One row per pair and case: both targets' requests/s and p99, and the ratio service/bare. */
 export function bareTable(runs: readonly BareRun[]): string {
-  const header = ['case', 'pair', 'bare req/s', 'service req/s', 'ratio', 'bare p99 ms', 'service p99 ms'];
+  const header = ['case', 'pair', 'bare req/s', 'service req/s', 'ratio', 'bare p99 ms', 'service p99 ms', 'bare phase 1 ms', 'service phase 1 ms'];
   const rows: string[][] = [];
   const ratios = new Map<Case, number[]>();
   for (const kind of CASES) {
@@ -216,16 +278,18 @@ export function bareTable(runs: readonly BareRun[]): string {
       const of = (target: BareRun['target']): BareRun | undefined => runs.find((run) => run.case === kind && run.pair === pair && run.target === target);
       const bare = of('bare');
       const service = of('service');
-      const valid = (run: BareRun | undefined): WrkResult | undefined => (run?.invalid === undefined ? run?.result : undefined);
+      const valid = (run: BareRun | undefined): BareRun['result'] => (run?.invalid === undefined ? run?.result : undefined);
       const b = valid(bare);
       const s = valid(service);
       const ratio = b !== undefined && s !== undefined ? s.requestsPerSec / b.requestsPerSec : undefined;
       if (ratio !== undefined) ratios.set(kind, [...(ratios.get(kind) ?? []), ratio]);
-      const cell = (result: WrkResult | undefined, field: 'requestsPerSec' | 'p99Ms'): string => (result === undefined ? 'invalid' : result[field].toFixed(field === 'p99Ms' ? 2 : 0));
-      rows.push([kind, String(pair), cell(b, 'requestsPerSec'), cell(s, 'requestsPerSec'), ratio === undefined ? '-' : ratio.toFixed(2), cell(b, 'p99Ms'), cell(s, 'p99Ms')]);
+      const cell = (result: BareRun['result'], field: 'requestsPerSec' | 'p99Ms'): string => (result === undefined ? 'invalid' : result[field].toFixed(field === 'p99Ms' ? 2 : 0));
+      // wrk runs for a fixed time, so only a scenario has a Phase 1 of its own.
+      const phase1 = (result: BareRun['result']): string => (result === undefined ? 'invalid' : 'phase1Ms' in result ? result.phase1Ms.toFixed(1) : '-');
+      rows.push([kind, String(pair), cell(b, 'requestsPerSec'), cell(s, 'requestsPerSec'), ratio === undefined ? '-' : ratio.toFixed(2), cell(b, 'p99Ms'), cell(s, 'p99Ms'), phase1(b), phase1(s)]);
     }
     const found = ratios.get(kind);
-    if (found !== undefined) rows.push([kind, 'median', '', '', median(found).toFixed(2), '', '']);
+    if (found !== undefined) rows.push([kind, 'median', '', '', median(found).toFixed(2), '', '', '', '']);
   }
   return columns(header, rows);
 }

@@ -1,10 +1,11 @@
 /** The bare-loop comparison's checks and tables (its runs are in bench/results/bare-*.json). */
 import t from 'tap';
 import { bareCpuTable, bareTable, invalidAnswers, type BareRun } from '../../../bench/bare/compare.js';
+import type { ScenarioFigures } from '../../../bench/bare/scenario.js';
 import type { WrkResult } from '../../../bench/bare/wrk.js';
 
 const wrk = (requestsPerSec: number, overrides: Partial<WrkResult> = {}): WrkResult => ({ requests: requestsPerSec * 6, requestsPerSec, non2xx: 0, socketErrors: 0, p50Ms: 2, p99Ms: 9.5, ...overrides });
-const run = (kind: BareRun['case'], pair: number, target: BareRun['target'], result: WrkResult | undefined, invalid?: string, mainUs = 50): BareRun => ({
+const run = (kind: BareRun['case'], pair: number, target: BareRun['target'], result: BareRun['result'], invalid?: string, mainUs = 50): BareRun => ({
   case: kind,
   pair,
   target,
@@ -32,7 +33,8 @@ t.test('the table gives each pair its ratio and each case the median of its vali
   ]);
   const lines = table.split('\n');
   t.match(lines[0], /^case +pair +bare req\/s +service req\/s +ratio/);
-  t.match(lines[1], /^admissions-all +1 +20000 +13000 +0\.65 +9\.50 +9\.50$/);
+  // wrk runs for a fixed time: no Phase 1 of its own.
+  t.match(lines[1], /^admissions-all +1 +20000 +13000 +0\.65 +9\.50 +9\.50 +- +-$/);
   t.match(lines[2], /^admissions-all +2 +20000 +15000 +0\.75/);
   t.match(lines[3], /^admissions-all +3 +20000 +invalid +- /);
   // The invalid pair is left out: the median of 0.65 and 0.75.
@@ -50,4 +52,11 @@ t.test('the CPU table has a column per case and target, medians of valid runs', 
   const [header, main] = table.split('\n');
   t.match(header, /^median of valid runs +refusals bare +refusals service$/);
   t.match(main, /^cpu us\/req service main thread +40\.0 +46\.0$/);
+});
+
+t.test('a scenario row gives each target its Phase 1', async (t) => {
+  const scenario = (phase1Ms: number): ScenarioFigures => ({ ...wrk(5000 / (phase1Ms / 1000)), requests: 5000, non2xx: 4500, phase1Ms, accepted: 500, p99AcceptedMs: 30 });
+  const lines = bareTable([run('s1', 1, 'bare', scenario(500)), run('s1', 1, 'service', scenario(625))]).split('\n');
+  t.match(lines[1], /^s1 +1 +10000 +8000 +0\.80 +9\.50 +9\.50 +500\.0 +625\.0$/);
+  t.match(lines[2], /^s1 +median +0\.80$/);
 });
