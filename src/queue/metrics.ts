@@ -40,6 +40,8 @@ export function reportCircuit(open: () => boolean): () => void {
 export const handoffCircuitOpen = new Gauge({
   name: 'flash_coupon_handoff_circuit_open',
   help: '1 while the hand-off circuit is open: a send failed and its resend (the probe) is not yet acknowledged, or a send is stalled; new issue requests get 503 before the gate',
+  // With front-door threads each thread has its own producer; the process's answer is 1 when any is open, not their count.
+  aggregator: 'max',
   collect() {
     this.set([...circuits].some((open) => open()) ? 1 : 0);
   },

@@ -2,7 +2,8 @@
  * /metrics with front-door threads. Each thread counts in a prom-client registry of its own
  * (a module instance per thread) and the kernel hands a scrape to any thread, so every answer
  * is the sum over the process: the main thread gathers each thread's metrics and merges them
- * with prom-client's AggregatorRegistry (counters and histograms add up, gauges too); a
+ * with prom-client's AggregatorRegistry (counters and histograms add up, gauges too unless
+ * they name another aggregator, as the hand-off circuit's max does); a
  * front-door thread asked for /metrics asks the main thread for that sum. Process-wide
  * metrics (process_*, nodejs_*) are the main thread's alone (src/app.ts).
  */
