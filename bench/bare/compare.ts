@@ -25,6 +25,7 @@ import type { FlagSpecs } from '../../src/config/args.js';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 import { createCoupon } from '../api.js';
 import { CpuProbe } from '../cpu-probe.js';
+import { runCommand } from '../entry.js';
 import type { CpuReport } from '../cpu.js';
 import { deleteKafkaRun, deleteRedisKeys } from '../cleanup.js';
 import { BenchDb } from '../db.js';
@@ -64,7 +65,21 @@ interface Settings {
   readonly brokers: readonly string[];
   /** Read each measured run's CPU from /proc (the load generator's row is this process, not wrk). */
   readonly cpu: boolean;
+  readonly help: boolean;
 }
+
+export const BARE_USAGE = `usage: npm run bench:bare -- [options]
+  --case C             refusals, admissions-api, admissions-all (under wrk), s1, s2 (the
+                       scenario under the bench's own load); repeat for several (default: the
+                       three wrk cases; a scenario only when named, S2 takes minutes a run)
+  --pairs N            pairs per case, the order alternating (default 3)
+  --seconds N          wrk: measured seconds per run (default 6)
+  --warmup N           wrk: warm-up seconds per run (default 2)
+  --connections N      wrk: connections (default 128)
+  --wrk-threads N      wrk: threads (default 1)
+  --concurrency N      scenarios: autocannon connections (default 100)
+  --cpu                CPU microseconds per request of each process and thread group
+  --mysql-url, --redis-url, --kafka-brokers   where the stores are (default: the service defaults)`;
 
 /** A coupon on sale at a target. */
 interface Sale {
@@ -104,6 +119,7 @@ const FLAGS = {
   'redis-url': STRING,
   'kafka-brokers': STRING,
   cpu: SWITCH,
+  help: { type: 'boolean', short: 'h' },
 } as const satisfies FlagSpecs;
 
 /** The command line, read and checked like the other bench commands' (bench/flags.ts); `--case` may be given several times. */
@@ -112,7 +128,7 @@ export function settingsOf(argv: readonly string[]): Settings {
   const { values } = parseCommand(rest, FLAGS);
   const where = stores(values);
   return {
-    cases: caseValues.length === 0 ? [...CASES] : caseValues.map((raw) => choice('--case', raw, CASES[0], CASES)),
+    cases: caseValues.length === 0 ? [...WRK_CASES] : caseValues.map((raw) => choice('--case', raw, CASES[0], CASES)),
     pairs: integer('--pairs', values.pairs, 3, 1, 100),
     seconds: integer('--seconds', values.seconds, 6, 1, 3600),
     warmupSeconds: integer('--warmup', values.warmup, 2, 1, 600),
@@ -124,6 +140,7 @@ export function settingsOf(argv: readonly string[]): Settings {
     kafkaBrokers: where.kafkaBrokers,
     brokers: brokersOf(where),
     cpu: values.cpu === true,
+    help: values.help === true,
   };
 }
 
@@ -312,8 +329,7 @@ export function bareCpuTable(runs: readonly BareRun[]): string {
   return columns(['median of valid runs', ...present.map(({ kind, target }) => `${kind} ${target}`)], body);
 }
 
-async function main(): Promise<void> {
-  const settings = settingsOf(process.argv.slice(2));
+async function main(settings: Settings): Promise<number> {
   const runs: BareRun[] = [];
   for (const kind of settings.cases) {
     for (let pair = 1; pair <= settings.pairs; pair++) {
@@ -331,11 +347,7 @@ async function main(): Promise<void> {
   if (settings.cpu) process.stdout.write(`\n${bareCpuTable(runs)}\n`);
   const file = writeFile(join(RESULTS_DIR, `bare-${stamp()}.json`), `${JSON.stringify({ settings, runs }, null, 2)}\n`);
   say(`wrote ${file}`);
+  return 0;
 }
 
-if (process.argv[1]?.endsWith(join('bare', 'compare.js'))) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`bench:bare: ${(err as Error).message}\n`);
-    process.exit(1);
-  });
-}
+if (process.argv[1]?.endsWith(join('bare', 'compare.js'))) runCommand('bench:bare', BARE_USAGE, settingsOf, main);

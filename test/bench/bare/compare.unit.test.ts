@@ -1,6 +1,7 @@
 /** The bare-loop comparison's checks and tables (its runs are in bench/results/bare-*.json). */
 import t from 'tap';
-import { bareCpuTable, bareTable, invalidAnswers, type BareRun } from '../../../bench/bare/compare.js';
+import { bareCpuTable, bareTable, invalidAnswers, settingsOf, type BareRun } from '../../../bench/bare/compare.js';
+import { UsageError } from '../../../src/config/args.js';
 import type { ScenarioFigures } from '../../../bench/bare/scenario.js';
 import type { WrkResult } from '../../../bench/bare/wrk.js';
 
@@ -59,4 +60,15 @@ t.test('a scenario row gives each target its Phase 1', async (t) => {
   const lines = bareTable([run('s1', 1, 'bare', scenario(500)), run('s1', 1, 'service', scenario(625))]).split('\n');
   t.match(lines[1], /^s1 +1 +10000 +8000 +0\.80 +9\.50 +9\.50 +500\.0 +625\.0$/);
   t.match(lines[2], /^s1 +median +0\.80$/);
+});
+
+t.test('the command line: the wrk cases by default, a scenario only when named, --help, and clear refusals', async (t) => {
+  const defaults = settingsOf([]);
+  t.same(defaults.cases, ['refusals', 'admissions-api', 'admissions-all']);
+  t.equal(defaults.concurrency, 100);
+  t.equal(defaults.help, false);
+  t.same(settingsOf(['--case', 's1', '--case', 'admissions-all', '--concurrency', '50']).cases, ['s1', 'admissions-all']);
+  t.equal(settingsOf(['--help']).help, true);
+  t.throws(() => settingsOf(['--case', 's3']), UsageError);
+  t.throws(() => settingsOf(['--concurrency', '0']), /--concurrency must be an integer from 1 to 100000/);
 });
