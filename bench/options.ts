@@ -45,6 +45,9 @@ export interface BenchOptions {
   readonly help: boolean;
 }
 
+/** Requests to a throw-away coupon before a measured run (--warmup). */
+export const DEFAULT_WARMUP = 2000;
+
 export const USAGE = `usage: npm run bench -- [options] [-- service flags]
   --scenario s1|s2|s3       S1: 5,000 users, stock 500 (default); S2: 1,000,000 requests, 200,000 users, stock 100,000;
                             S3: 2,000,000 requests, 200,000 users, 200 coupons of 500, Zipf-like popularity
@@ -149,7 +152,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     adminToken: flags['admin-token'],
     ...where,
     phase2TimeoutMs: timeout === undefined ? undefined : integer('--phase2-timeout-ms', timeout, 0, 1, 3_600_000),
-    warmup: integer('--warmup', flags.warmup, 2000, 0, 1_000_000),
+    warmup: integer('--warmup', flags.warmup, DEFAULT_WARMUP, 0, 1_000_000),
     keepData: flags['keep-data'] === true,
     runs,
     serviceArgs,

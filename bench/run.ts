@@ -19,7 +19,7 @@ import { jwtServiceArgs, signTokens } from './jwt.js';
 import { runLoad } from './load.js';
 import type { BenchOptions, Queue } from './options.js';
 import { summarize, label, type BenchResult, type RunSettings } from './report.js';
-import { expectedAdmissions, userIdOf, type Scenario } from './scenarios.js';
+import { expectedAdmissions, userIdOf, warmUpScenario, type Scenario } from './scenarios.js';
 import { externalService, startService, type ServiceHandle } from './service.js';
 
 export const RESULTS_DIR = join(PACKAGE_ROOT, 'bench', 'results');
@@ -73,20 +73,25 @@ export async function cleanUp(options: Pick<BenchOptions, 'redisUrl' | 'kafkaBro
   }
 }
 
+/** Until the warm-up coupon has a row for each of its admissions, so storing them does not fall in the measured run. */
+export async function waitForWarmUpRows(db: BenchDb, couponId: number, accepted: number): Promise<void> {
+  const wait = await db.waitForRows([couponId], accepted, 60_000);
+  if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${accepted} rows were stored within 60 s`);
+}
+
 /** A short load on a throw-away coupon, stored completely before the measured run starts. */
 async function warmUp(service: ServiceHandle, db: BenchDb, scenario: Scenario, requests: number, concurrency: number, bearerTokens: ReadonlyMap<string, string> | undefined): Promise<number> {
-  const stock = Math.max(1, Math.floor(requests / 10));
-  const couponId = await createCoupon(service.url, service.adminToken, 'bench warm-up', stock);
+  const warm = warmUpScenario(scenario, requests);
+  const couponId = await createCoupon(service.url, service.adminToken, 'bench warm-up', warm.stock);
   const load = await runLoad({
     urls: service.urls,
     couponIds: [couponId],
-    scenario: { ...scenario, requests, users: requests, stock, coupons: 1 },
+    scenario: warm,
     concurrency: Math.min(concurrency, requests),
     ...(bearerTokens === undefined ? {} : { bearerTokens }),
   });
   const accepted = load.statusCounts['202'] ?? 0;
-  const wait = await db.waitForRows([couponId], accepted, 60_000);
-  if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${accepted} rows were stored within 60 s`);
+  await waitForWarmUpRows(db, couponId, accepted);
   say(`warm-up: ${load.responses} requests (${accepted} accepted, all stored)`);
   return couponId;
 }

@@ -32,11 +32,13 @@ import { BenchDb } from '../db.js';
 import { choice, integer, parseCommand, repeated, stores, STRING, SWITCH } from '../flags.js';
 import { columns, median } from '../report.js';
 import { stamp, writeFile } from '../results.js';
-import { brokersOf, RESULTS_DIR, say } from '../run.js';
+import { DEFAULT_WARMUP } from '../options.js';
+import { brokersOf, RESULTS_DIR, say, waitForWarmUpRows } from '../run.js';
+import { SCENARIOS, warmUpScenario } from '../scenarios.js';
 import { freePort, startService, type ServiceHandle } from '../service.js';
 import { runLoad } from '../load.js';
 import { bareKeys } from './keys.js';
-import { figuresOf, invalidScenarioAnswers, SCENARIO_CASES, scenarioOf, warmUpScenario, type ScenarioCase, type ScenarioFigures } from './scenario.js';
+import { figuresOf, invalidScenarioAnswers, SCENARIO_CASES, type ScenarioCase, type ScenarioFigures } from './scenario.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const WRK_CASES = ['refusals', 'admissions-api', 'admissions-all'] as const;
@@ -216,12 +218,7 @@ async function startServiceTarget(settings: Settings, role: 'all' | 'api'): Prom
     },
     async settle(sale, admitted) {
       const db = BenchDb.open(settings.mysqlUrl);
-      try {
-        const wait = await db.waitForRows([sale.couponId], admitted, 60_000);
-        if (wait.reachedAt === undefined) throw new Error(`warm-up: only ${wait.rows} of ${admitted} rows were stored within 60 s`);
-      } finally {
-        await db.close();
-      }
+      await waitForWarmUpRows(db, sale.couponId, admitted).finally(() => db.close());
     },
     async stop() {
       await service.stop();
@@ -254,8 +251,8 @@ async function wrkLoad(settings: Settings, kind: WrkCase, started: Target, probe
 
 /** The scenario as `npm run bench` fires it, after the bench's warm-up on a throw-away coupon. */
 async function scenarioLoad(settings: Settings, kind: ScenarioCase, started: Target, probe: CpuProbe | undefined): Promise<Pick<BareRun, 'result' | 'cpu' | 'invalid'>> {
-  const scenario = scenarioOf(kind);
-  const warm = warmUpScenario(scenario);
+  const scenario = SCENARIOS[kind];
+  const warm = warmUpScenario(scenario, DEFAULT_WARMUP);
   const warmSale = await started.open(warm.stock);
   const warmLoad = await runLoad({ urls: [started.url], couponIds: [warmSale.couponId], scenario: warm, concurrency: Math.min(settings.concurrency, warm.requests) });
   await started.settle(warmSale, warmLoad.statusCounts['202'] ?? 0);

@@ -6,23 +6,11 @@
  */
 import type { LoadResult } from '../load.js';
 import { byClass, percentile } from '../latency.js';
-import { SCENARIOS, type Scenario } from '../scenarios.js';
+import type { Scenario } from '../scenarios.js';
 import type { WrkResult } from './wrk.js';
 
 export const SCENARIO_CASES = ['s1', 's2'] as const;
 export type ScenarioCase = (typeof SCENARIO_CASES)[number];
-
-/** `npm run bench`'s default warm-up: requests to a throw-away coupon of a tenth as much stock. */
-export const WARMUP_REQUESTS = 2000;
-
-export function scenarioOf(kind: ScenarioCase): Scenario {
-  return SCENARIOS[kind];
-}
-
-/** The warm-up's scenario: `npm run bench`'s (bench/run.ts warmUp). */
-export function warmUpScenario(scenario: Scenario): Scenario {
-  return { ...scenario, requests: WARMUP_REQUESTS, users: WARMUP_REQUESTS, stock: WARMUP_REQUESTS / 10, coupons: 1 };
-}
 
 /** A scenario run in the wrk summary's terms, plus what only a scenario has. */
 export interface ScenarioFigures extends WrkResult {

@@ -1,6 +1,7 @@
 /** S3's coupons: Zipf-like popularity, one coupon per user, and the lists each connection sends. */
 import t from 'tap';
-import { clientRequests, couponDemand, couponIndexOf, expectedAdmissions, popularity, SCENARIOS, userIdOf, type Scenario } from '../../bench/scenarios.js';
+import { DEFAULT_WARMUP } from '../../bench/options.js';
+import { clientRequests, couponDemand, couponIndexOf, expectedAdmissions, popularity, SCENARIOS, userIdOf, warmUpScenario, type Scenario } from '../../bench/scenarios.js';
 
 const s3 = SCENARIOS.s3;
 
@@ -59,4 +60,9 @@ t.test('the connections together send each request of S3 quick once, with its us
   }
   const expected = Array.from({ length: small.requests }, (_, i) => `${userIdOf(small, i)}>${couponIndexOf(small, i)}`);
   t.same(sent.sort(), expected.sort());
+});
+
+t.test("the warm-up is the bench's: 2,000 requests from distinct users for a tenth of that stock", async (t) => {
+  const warm = warmUpScenario(SCENARIOS.s2, DEFAULT_WARMUP);
+  t.same([warm.requests, warm.users, warm.stock, warm.coupons], [2000, 2000, 200, 1]);
 });

@@ -1,7 +1,8 @@
 /** The scenario cases' figures and answer checks, from a load result (bench/load.ts's shape). */
 import t from 'tap';
-import { figuresOf, invalidScenarioAnswers, scenarioOf, warmUpScenario } from '../../../bench/bare/scenario.js';
+import { figuresOf, invalidScenarioAnswers } from '../../../bench/bare/scenario.js';
 import type { LoadResult } from '../../../bench/load.js';
+import { SCENARIOS } from '../../../bench/scenarios.js';
 
 function load(statuses: number[], latencies: number[], overrides: Partial<LoadResult> = {}): LoadResult {
   const statusCounts: Record<string, number> = {};
@@ -39,7 +40,7 @@ t.test('figures: Phase 1, responses per second of it, percentiles overall and of
 });
 
 t.test('a scenario run counts only when every request is answered, the stock admitted and the rest refused', async (t) => {
-  const s1 = scenarioOf('s1');
+  const s1 = SCENARIOS.s1;
   const exact = [...Array<number>(500).fill(202), ...Array<number>(4500).fill(409)];
   const latencies = Array<number>(5000).fill(1);
   t.equal(invalidScenarioAnswers(s1, load(exact, latencies)), undefined);
@@ -47,9 +48,4 @@ t.test('a scenario run counts only when every request is answered, the stock adm
   t.match(invalidScenarioAnswers(s1, load([...exact.slice(0, 4999), 503], latencies)), /1 answers were neither 202 nor 409/);
   t.match(invalidScenarioAnswers(s1, load(exact.slice(1), latencies.slice(1))), /4999 of 5000 requests were answered/);
   t.match(invalidScenarioAnswers(s1, load(exact, latencies, { errors: 2 })), /2 requests got no answer/);
-});
-
-t.test("the warm-up is the bench's: 2,000 requests from distinct users for a tenth of that stock", async (t) => {
-  const warm = warmUpScenario(scenarioOf('s2'));
-  t.same([warm.requests, warm.users, warm.stock, warm.coupons], [2000, 2000, 200, 1]);
 });
